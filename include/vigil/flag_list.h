@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * flag_list.h - every flag vigil accepts, one line each (an X-macro list).
+ *
+ * VG_FLAG(name, type, default, scope, description)
+ *   type:  BOOL, INT or STRING
+ *   scope: VG_FLAG_SHELL (shell only), VG_FLAG_CLI (command line only, not
+ *          settable from a config's "options"), or 0
+ * Names and defaults follow osquery where osquery has the flag.
+ */
+/* clang-format off */
+VG_FLAG(A, STRING, "", VG_FLAG_SHELL,
+	"Select all from a table (as .all TABLE)")
+VG_FLAG(L, BOOL, "false", VG_FLAG_SHELL,
+	"List all table names (as .tables)")
+VG_FLAG(config_path, STRING, "/etc/vigil/vigil.conf", VG_FLAG_CLI,
+	"Path to the JSON config file (osquery's format)")
+VG_FLAG(config_check, BOOL, "false", VG_FLAG_CLI,
+	"Check the format of the config and exit")
+VG_FLAG(csv, BOOL, "false", VG_FLAG_SHELL,
+	"Print results as RFC 4180 CSV (comma-separated unless --separator is given)")
+VG_FLAG(flagfile, STRING, "", VG_FLAG_CLI,
+	"Line-delimited file of additional flags")
+VG_FLAG(help, BOOL, "false", VG_FLAG_CLI,
+	"Show the flags with their defaults and exit")
+VG_FLAG(header, BOOL, "true", VG_FLAG_SHELL,
+	"Print the header row in list, csv and column modes")
+VG_FLAG(json, BOOL, "false", VG_FLAG_SHELL,
+	"Print results as a JSON array of objects, values as strings")
+VG_FLAG(json_pretty, BOOL, "false", VG_FLAG_SHELL,
+	"Print results as indented JSON")
+VG_FLAG(line, BOOL, "false", VG_FLAG_SHELL,
+	"Print each column of each row on its own line")
+VG_FLAG(list, BOOL, "false", VG_FLAG_SHELL,
+	"Print values separated by --separator")
+VG_FLAG(nullvalue, STRING, "", VG_FLAG_SHELL,
+	"Text printed for NULL values")
+VG_FLAG(planner, BOOL, "false", VG_FLAG_SHELL,
+	"Print the query plan of each statement (EXPLAIN QUERY PLAN) to stderr")
+VG_FLAG(separator, STRING, "|", VG_FLAG_SHELL,
+	"Field separator for list mode (and csv mode, when given)")
+VG_FLAG(version, BOOL, "false", VG_FLAG_CLI,
+	"Show the version and exit")
+VG_FLAG(verbose, BOOL, "false", 0,
+	"Print informational and debug messages")
+/* clang-format on */

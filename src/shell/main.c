@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * main.c - `vigil`, the shell: parse flags, load the config, open the SQL
+ * engine, run the input (a positional query, stdin, or the interactive
+ * prompt) and map the outcome to an exit code (0, or 1 after any error).
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shell.h"
+#include "sql.h"
+#include "vigil/config.h"
+#include "vigil/flags.h"
+#include "vigil/log.h"
+
+static void print_help(const char *argv0)
+{
+	printf("Usage: %s [OPTION]... [SQL STATEMENT]\n\n"
+	       "Runs SQL against the host's tables; reads statements from stdin when it\n"
+	       "is not a terminal, else starts an interactive prompt.\n\nFlags:\n",
+	       argv0);
+	for (size_t i = 0; i < vg_flags_count(); i++) {
+		struct vg_flag_info f;
+		char name[64];
+
+		vg_flags_info(i, &f);
+		snprintf(name, sizeof(name), "--%s%s", f.name,
+			 f.type == VG_FLAG_BOOL ? "" : " VALUE");
+		printf("    %-26s %s (default: \"%s\")\n", name, f.description, f.default_value);
+	}
+}
+
+/* Loads the config named by --config_path; a missing default file is fine. */
+static int load_config(void)
+{
+	int id = vg_flags_find("config_path");
+	struct vg_config *cfg = NULL;
+	struct vg_flag_info f;
+	char *err = NULL;
+	int rc;
+
+	vg_flags_info((size_t)id, &f);
+	if (f.source == VG_FLAG_FROM_DEFAULT && access(f.value, F_OK) != 0)
+		return 0;
+	rc = vg_config_load(f.value, &cfg, &err);
+	if (!rc)
+		rc = vg_config_apply_options(cfg, &err);
+	if (rc) {
+		vg_log(VG_LOG_ERROR, "%s", err ? err : strerror(-rc));
+		free(err);
+		vg_config_free(cfg);
+		return rc;
+	}
+	vg_config_set_current(cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vg_shell sh;
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	int rc = 0;
+
+	if (vg_flags_parse_argv(&argc, argv, &err)) {
+		fprintf(stderr, "vigil: %s (see --help)\n", err ? err : "bad flags");
+		free(err);
+		return 1;
+	}
+	if (vg_flag_bool(VG_F_help)) {
+		print_help("vigil");
+		return 0;
+	}
+	if (vg_flag_bool(VG_F_version)) {
+		printf("vigil version %s\n", VIGIL_VERSION);
+		return 0;
+	}
+	if (vg_flag_bool(VG_F_verbose))
+		vg_log_set_level(VG_LOG_DEBUG);
+	if (load_config()) {
+		rc = 1;
+		goto out;
+	}
+	if (vg_flag_bool(VG_F_config_check))
+		goto out;
+	if (vg_sql_open(&db)) {
+		rc = 1;
+		goto out;
+	}
+	vg_shell_init(&sh, db);
+	if (vg_flag_bool(VG_F_L))
+		vg_shell_dot(&sh, ".tables");
+	if (*vg_flag_str(VG_F_A)) {
+		char *cmd = NULL;
+
+		if (asprintf(&cmd, ".all %s", vg_flag_str(VG_F_A)) > 0)
+			vg_shell_dot(&sh, cmd);
+		free(cmd);
+	}
+	if (argc > 1) {
+		for (int i = 1; i < argc && !sh.quit; i++) {
+			if (argv[i][0] == '.')
+				vg_shell_dot(&sh, argv[i]);
+			else
+				vg_shell_exec(&sh, argv[i]);
+			if (sh.n_errors && sh.bail)
+				break;
+		}
+	} else if (vg_flag_bool(VG_F_L) || *vg_flag_str(VG_F_A)) {
+		/* -L / -A are whole commands */
+	} else if (!isatty(STDIN_FILENO)) {
+		vg_shell_run_stream(&sh, stdin);
+	} else {
+		vg_shell_interactive(&sh);
+	}
+	rc = sh.quit && sh.exit_code ? sh.exit_code : (sh.n_errors ? 1 : 0);
+out:
+	sqlite3_close(db);
+	vg_config_set_current(NULL);
+	vg_flags_reset();
+	return rc;
+}

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * list.h - every point-in-time table, one VG_TABLE(name) line each, for
+ * src/registry.c. Table `name` is defined in src/tables/<name>.c as
+ * `const struct vg_table vg_table_<name>`. Keep the lines sorted.
+ */
+VG_TABLE(osquery_flags)
+VG_TABLE(osquery_info)
+VG_TABLE(time)

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * vtab.h - registers declared tables (include/vigil/table.h) with SQLite.
+ */
+#ifndef VIGIL_VTAB_H
+#define VIGIL_VTAB_H
+
+struct sqlite3;
+struct vg_table;
+
+/* Registers @t as an eponymous virtual table on @db. Returns a SQLITE_* code. */
+int vg_vtab_register(struct sqlite3 *db, const struct vg_table *t);
+
+/* The CREATE TABLE statement for @t (heap; caller frees with free()). */
+char *vg_vtab_create_sql(const struct vg_table *t);
+
+#endif
