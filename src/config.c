@@ -137,8 +137,8 @@ static int check_schedule(json_t *obj, const char *where, char **err)
 		}
 		if (interval && (!json_is_integer(interval) || json_integer_value(interval) < 1 ||
 				 json_integer_value(interval) > 604800)) {
-			*err = msgf("%s.%s: \"interval\" must be an integer from 1 to 604800", where,
-				    name);
+			*err = msgf("%s.%s: \"interval\" must be an integer from 1 to 604800",
+				    where, name);
 			return -EINVAL;
 		}
 	}
@@ -315,7 +315,8 @@ int vg_config_apply_options(const struct vg_config *cfg, char **err)
 			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 			text = num;
 		} else {
-			*err = msgf("config option \"%s\" must be a string, number or boolean", key);
+			*err =
+			    msgf("config option \"%s\" must be a string, number or boolean", key);
 			return -EINVAL;
 		}
 		rc = vg_flags_set(key, text, VG_FLAG_FROM_CONFIG, &why);

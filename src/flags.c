@@ -130,7 +130,7 @@ int vg_flags_find(const char *name)
 }
 
 static char *msgf(const char *fmt, const char *a, const char *b)
-	__attribute__((format(printf, 1, 0)));
+    __attribute__((format(printf, 1, 0)));
 static char *msgf(const char *fmt, const char *a, const char *b)
 {
 	char *s = NULL;
@@ -156,8 +156,8 @@ int vg_flags_set(const char *name, const char *value, enum vg_flag_source source
 	}
 	if (parse_value((enum vg_flag_id)id, value, &v)) {
 		*err = msgf(decls[id].type == VG_FLAG_BOOL
-				    ? "flag --%s: '%s' is not a boolean (true or false)"
-				    : "flag --%s: '%s' is not an integer",
+				? "flag --%s: '%s' is not a boolean (true or false)"
+				: "flag --%s: '%s' is not an integer",
 			    name, value);
 		return -EINVAL;
 	}

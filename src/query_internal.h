@@ -36,7 +36,7 @@ struct vg_query {
 	const struct vg_table *table;
 	struct vg_constraint *cons;
 	size_t n_cons, alloc_cons;
-	uint64_t col_used; /* bit i: column i is read; bit 63: columns 63 and up */
+	uint64_t col_used;     /* bit i: column i is read; bit 63: columns 63 and up */
 	struct vg_cell *cells; /* n_rows * n_columns, row-major */
 	size_t n_rows, alloc_rows;
 	bool in_row;

@@ -20,8 +20,8 @@
 #include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <regex.h>
-#include <stdbool.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,7 +317,7 @@ int vg_sql_functions_register(sqlite3 *db)
 			continue;
 		rc = sqlite3_create_function_v2(db, functions[i].name, functions[i].n_args,
 						SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-							SQLITE_INNOCUOUS,
+						    SQLITE_INNOCUOUS,
 						NULL, functions[i].fn, NULL, NULL, NULL);
 		if (rc != SQLITE_OK)
 			return rc;

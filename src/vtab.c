@@ -77,8 +77,8 @@ char *vg_vtab_create_sql(const struct vg_table *t)
 	return vg_strbuf_detach(&sb, NULL);
 }
 
-static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
-		      sqlite3_vtab **out, char **err)
+static int vt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
+		      char **err)
 {
 	const struct vg_table *t = aux;
 	struct vt_table *vt = NULL;
@@ -364,7 +364,7 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
 			vt->base.zErrMsg = sqlite3_mprintf("%s", cur->q.error);
 		else
 			vt->base.zErrMsg =
-				sqlite3_mprintf("%s: %s", vt->table->name, strerror(-err));
+			    sqlite3_mprintf("%s: %s", vt->table->name, strerror(-err));
 		return SQLITE_ERROR;
 	}
 	return SQLITE_OK;

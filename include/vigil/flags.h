@@ -34,18 +34,18 @@ enum vg_flag_type {
 
 enum vg_flag_source {
 	VG_FLAG_FROM_DEFAULT = 0,
-	VG_FLAG_FROM_CLI,      /* command line or flagfile */
-	VG_FLAG_FROM_CONFIG,   /* a config's "options" */
+	VG_FLAG_FROM_CLI,    /* command line or flagfile */
+	VG_FLAG_FROM_CONFIG, /* a config's "options" */
 };
 
 struct vg_flag_info {
 	const char *name;
 	enum vg_flag_type type;
-	const char *type_name;     /* "bool", "int64", "string" */
+	const char *type_name; /* "bool", "int64", "string" */
 	const char *description;
 	const char *default_value;
-	const char *value;	   /* current value as text (borrowed; valid until the next set) */
-	unsigned scope;		   /* VG_FLAG_SHELL | VG_FLAG_CLI */
+	const char *value; /* current value as text (borrowed; valid until the next set) */
+	unsigned scope;	   /* VG_FLAG_SHELL | VG_FLAG_CLI */
 	enum vg_flag_source source;
 };
 

@@ -21,7 +21,10 @@ struct vg_strbuf {
 };
 
 extern char vg_strbuf_empty[];
-#define VG_STRBUF_INIT { .alloc = 0, .len = 0, .buf = vg_strbuf_empty }
+#define VG_STRBUF_INIT                                       \
+	{                                                    \
+		.alloc = 0, .len = 0, .buf = vg_strbuf_empty \
+	}
 
 void vg_strbuf_init(struct vg_strbuf *sb);
 void vg_strbuf_release(struct vg_strbuf *sb);
@@ -31,7 +34,8 @@ void vg_strbuf_grow(struct vg_strbuf *sb, size_t extra);
 void vg_strbuf_add(struct vg_strbuf *sb, const void *data, size_t len);
 void vg_strbuf_addstr(struct vg_strbuf *sb, const char *s);
 void vg_strbuf_addch(struct vg_strbuf *sb, char c);
-void vg_strbuf_addf(struct vg_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vg_strbuf_addf(struct vg_strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void vg_strbuf_reset(struct vg_strbuf *sb);
 /* Drops trailing ASCII whitespace. */
 void vg_strbuf_rtrim(struct vg_strbuf *sb);

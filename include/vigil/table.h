@@ -64,7 +64,7 @@ enum vg_op {
 
 /* One pushed-down constraint; its value is borrowed for the generate() call. */
 struct vg_constraint {
-	int col;	  /* index into the table's columns */
+	int col; /* index into the table's columns */
 	enum vg_op op;
 	bool is_null;	  /* the value is SQL NULL: such a constraint matches nothing */
 	int64_t i;	  /* the value as an integer (0 when not numeric) */
@@ -86,9 +86,9 @@ struct vg_table {
 	const char *description;
 	const struct vg_column *columns;
 	size_t n_columns;
-	unsigned flags;		 /* VG_TABLE_* */
-	double est_rows;	 /* rows of an unconstrained generate (planner), default 100 */
-	double est_cost;	 /* cost of an unconstrained generate, default est_rows * 10 */
+	unsigned flags;	 /* VG_TABLE_* */
+	double est_rows; /* rows of an unconstrained generate (planner), default 100 */
+	double est_cost; /* cost of an unconstrained generate, default est_rows * 10 */
 	vg_generate_fn *generate;
 };
 
@@ -138,7 +138,7 @@ void vg_row_double(struct vg_query *q, int col, double v);
 void vg_row_text(struct vg_query *q, int col, const char *s);
 void vg_row_textn(struct vg_query *q, int col, const char *s, size_t len);
 void vg_row_textf(struct vg_query *q, int col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void vg_row_null(struct vg_query *q, int col);
 void vg_row_end(struct vg_query *q);
 

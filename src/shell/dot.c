@@ -327,8 +327,9 @@ int vg_shell_dot(struct vg_shell *sh, const char *line)
 	argc = split_args(copy, argv);
 	c = argc ? find_cmd(argv[0]) : NULL;
 	if (!c) {
-		vg_shell_error(sh, "unknown command or invalid arguments: \"%s\". Enter \".help\" for help",
-			       argc ? argv[0] : "");
+		vg_shell_error(
+		    sh, "unknown command or invalid arguments: \"%s\". Enter \".help\" for help",
+		    argc ? argv[0] : "");
 		free(copy);
 		return -1;
 	}

@@ -28,16 +28,20 @@ struct vg_printer {
 	size_t n_cols;
 	char **names;
 	size_t *order; /* column indexes sorted by name (JSON key order) */
-	char **rows;	/* buffered rows: n_cols NUL-terminated strings each, back to back */
+	char **rows;   /* buffered rows: n_cols NUL-terminated strings each, back to back */
 	size_t n_rows, alloc_rows;
 	size_t n_printed;
 };
 
 static const char *const mode_names[] = {
-	[VG_OUT_PRETTY] = "pretty", [VG_OUT_LINE] = "line",
-	[VG_OUT_LIST] = "list",	    [VG_OUT_CSV] = "csv",
-	[VG_OUT_COLUMN] = "column", [VG_OUT_JSON] = "json",
-	[VG_OUT_JSON_PRETTY] = "json_pretty", [VG_OUT_JSONL] = "jsonl",
+	[VG_OUT_PRETTY] = "pretty",
+	[VG_OUT_LINE] = "line",
+	[VG_OUT_LIST] = "list",
+	[VG_OUT_CSV] = "csv",
+	[VG_OUT_COLUMN] = "column",
+	[VG_OUT_JSON] = "json",
+	[VG_OUT_JSON_PRETTY] = "json_pretty",
+	[VG_OUT_JSONL] = "jsonl",
 };
 
 int vg_out_mode_parse(const char *name)

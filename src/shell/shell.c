@@ -113,8 +113,8 @@ static int run_statement(struct vg_shell *sh, sqlite3_stmt *st)
 		}
 		for (int i = 0; i < n; i++) {
 			vals[i] = sqlite3_column_type(st, i) == SQLITE_NULL
-					  ? NULL
-					  : (const char *)sqlite3_column_text(st, i);
+				      ? NULL
+				      : (const char *)sqlite3_column_text(st, i);
 			lens[i] = vals[i] ? (size_t)sqlite3_column_bytes(st, i) : 0;
 		}
 		vg_printer_row(pr, vals, lens);
@@ -253,8 +253,9 @@ int vg_shell_interactive(struct vg_shell *sh)
 	char *hist = history_path();
 	char *line;
 
-	fprintf(sh->out, "vigil %s, an osquery-compatible monitor\n"
-			 "Enter \".help\" for instructions\n",
+	fprintf(sh->out,
+		"vigil %s, an osquery-compatible monitor\n"
+		"Enter \".help\" for instructions\n",
 		VIGIL_VERSION);
 	using_history();
 	stifle_history(HISTORY_LINES);

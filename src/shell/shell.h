@@ -22,12 +22,12 @@ struct vg_shell {
 	struct sqlite3 *db; /* borrowed */
 	FILE *out;	    /* results (stdout) */
 	struct vg_out_opts opts;
-	bool bail;	/* stop at the first error */
-	bool echo;	/* print each command before running it */
-	bool timer;	/* print run times */
-	bool planner;	/* print EXPLAIN QUERY PLAN to stderr */
-	bool quit;	/* .exit/.quit was run */
-	int exit_code;	/* for .exit N */
+	bool bail;     /* stop at the first error */
+	bool echo;     /* print each command before running it */
+	bool timer;    /* print run times */
+	bool planner;  /* print EXPLAIN QUERY PLAN to stderr */
+	bool quit;     /* .exit/.quit was run */
+	int exit_code; /* for .exit N */
 	unsigned n_errors;
 };
 
@@ -54,6 +54,7 @@ int vg_shell_run_stream(struct vg_shell *sh, FILE *fp);
 int vg_shell_interactive(struct vg_shell *sh);
 
 /* Prints an error message as "Error: ..." to stderr and counts it. */
-void vg_shell_error(struct vg_shell *sh, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vg_shell_error(struct vg_shell *sh, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -78,8 +78,8 @@ static void host_uuid(struct vg_strbuf *out)
 		if (sb.len == 36) {
 			for (size_t i = 0; i < sb.len; i++)
 				vg_strbuf_addch(out, (char)(sb.buf[i] >= 'a' && sb.buf[i] <= 'f'
-								    ? sb.buf[i] - 32
-								    : sb.buf[i]));
+								? sb.buf[i] - 32
+								: sb.buf[i]));
 			goto out;
 		}
 	}

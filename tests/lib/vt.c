@@ -199,7 +199,8 @@ bool vt_check_columns(const char *file, int line, const char *table, const char 
 			       type_name(t->columns[i].type));
 	ok = !strcmp(have.buf, spec);
 	if (!ok)
-		vt_fail(file, line, "columns of %s:\n  have: %s\n  want: %s", table, have.buf, spec);
+		vt_fail(file, line, "columns of %s:\n  have: %s\n  want: %s", table, have.buf,
+			spec);
 	vg_strbuf_release(&have);
 	return ok;
 }

@@ -23,64 +23,65 @@ struct sqlite3;
 
 typedef void vt_test_fn(void);
 void vt_register(const char *name, vt_test_fn *fn);
-void vt_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vt_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 _Noreturn void vt_skip(const char *reason);
 /* True once the current test has failed (its body may return early). */
 bool vt_failed(void);
 
-#define VT_TEST(name)                                                   \
-	static void vt_test_##name(void);                               \
-	__attribute__((constructor)) static void vt_reg_##name(void)    \
-	{                                                               \
-		vt_register(#name, vt_test_##name);                     \
-	}                                                               \
+#define VT_TEST(name)                                                \
+	static void vt_test_##name(void);                            \
+	__attribute__((constructor)) static void vt_reg_##name(void) \
+	{                                                            \
+		vt_register(#name, vt_test_##name);                  \
+	}                                                            \
 	static void vt_test_##name(void)
 
-#define VT_ASSERT(cond)                                                         \
-	do {                                                                    \
-		if (!(cond)) {                                                  \
+#define VT_ASSERT(cond)                                                             \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
 			vt_fail(__FILE__, __LINE__, "assertion failed: %s", #cond); \
-			return;                                                 \
-		}                                                               \
+			return;                                                     \
+		}                                                                   \
 	} while (0)
 
-#define VT_ASSERT_EQ(a, b)                                                                  \
-	do {                                                                                \
-		long long vt_a_ = (long long)(a), vt_b_ = (long long)(b);                   \
-		if (vt_a_ != vt_b_) {                                                       \
+#define VT_ASSERT_EQ(a, b)                                                                   \
+	do {                                                                                 \
+		long long vt_a_ = (long long)(a), vt_b_ = (long long)(b);                    \
+		if (vt_a_ != vt_b_) {                                                        \
 			vt_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, vt_a_, \
-				vt_b_);                                                     \
-			return;                                                             \
-		}                                                                           \
+				vt_b_);                                                      \
+			return;                                                              \
+		}                                                                            \
 	} while (0)
 
-#define VT_ASSERT_STR_EQ(a, b)                                                              \
-	do {                                                                                \
-		const char *vt_a_ = (a), *vt_b_ = (b);                                      \
-		if (!vt_a_ || !vt_b_ || strcmp(vt_a_, vt_b_)) {                             \
-			vt_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b,   \
-				vt_a_ ? vt_a_ : "(null)", vt_b_ ? vt_b_ : "(null)");        \
-			return;                                                             \
-		}                                                                           \
+#define VT_ASSERT_STR_EQ(a, b)                                                            \
+	do {                                                                              \
+		const char *vt_a_ = (a), *vt_b_ = (b);                                    \
+		if (!vt_a_ || !vt_b_ || strcmp(vt_a_, vt_b_)) {                           \
+			vt_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, \
+				vt_a_ ? vt_a_ : "(null)", vt_b_ ? vt_b_ : "(null)");      \
+			return;                                                           \
+		}                                                                         \
 	} while (0)
 
-#define VT_ASSERT_CONTAINS(hay, needle)                                                     \
-	do {                                                                                \
-		const char *vt_h_ = (hay), *vt_n_ = (needle);                               \
-		if (!vt_h_ || !strstr(vt_h_, vt_n_)) {                                      \
+#define VT_ASSERT_CONTAINS(hay, needle)                                                          \
+	do {                                                                                     \
+		const char *vt_h_ = (hay), *vt_n_ = (needle);                                    \
+		if (!vt_h_ || !strstr(vt_h_, vt_n_)) {                                           \
 			vt_fail(__FILE__, __LINE__, "%s contains %s: \"%s\" lacks \"%s\"", #hay, \
-				#needle, vt_h_ ? vt_h_ : "(null)", vt_n_);                  \
-			return;                                                             \
-		}                                                                           \
+				#needle, vt_h_ ? vt_h_ : "(null)", vt_n_);                       \
+			return;                                                                  \
+		}                                                                                \
 	} while (0)
 
-#define VT_ASSERT_OK(expr)                                                                  \
-	do {                                                                                \
-		int vt_rc_ = (expr);                                                        \
-		if (vt_rc_ != 0) {                                                          \
-			vt_fail(__FILE__, __LINE__, "%s returned %d", #expr, vt_rc_);       \
-			return;                                                             \
-		}                                                                           \
+#define VT_ASSERT_OK(expr)                                                            \
+	do {                                                                          \
+		int vt_rc_ = (expr);                                                  \
+		if (vt_rc_ != 0) {                                                    \
+			vt_fail(__FILE__, __LINE__, "%s returned %d", #expr, vt_rc_); \
+			return;                                                       \
+		}                                                                     \
 	} while (0)
 
 /* ---- SQL ---- */
@@ -117,10 +118,10 @@ const char *vt_scalar(const char *fmt, ...) __attribute__((format(printf, 1, 2))
  * (hidden columns included). Fails the test with the difference.
  */
 bool vt_check_columns(const char *file, int line, const char *table, const char *spec);
-#define VT_ASSERT_COLUMNS(table, spec)                                \
-	do {                                                          \
+#define VT_ASSERT_COLUMNS(table, spec)                                  \
+	do {                                                            \
 		if (!vt_check_columns(__FILE__, __LINE__, table, spec)) \
-			return;                                       \
+			return;                                         \
 	} while (0)
 
 /* ---- processes and files ---- */
