@@ -249,7 +249,7 @@ static char *history_path(void)
 
 int vg_shell_interactive(struct vg_shell *sh)
 {
-	struct vg_strbuf pending = VG_STRBUF_INIT;
+	struct vg_strbuf pending = VG_STRBUF_INIT, entry = VG_STRBUF_INIT;
 	char *hist = history_path();
 	char *line;
 
@@ -262,9 +262,18 @@ int vg_shell_interactive(struct vg_shell *sh)
 	if (hist)
 		read_history(hist);
 	while (!sh->quit && (line = readline(pending.len ? "    ...> " : "vigil> "))) {
-		if (*line)
-			add_history(line);
+		/* History keeps whole statements: the lines of one are joined. */
+		vg_strbuf_reset(&entry);
+		if (pending.len) {
+			vg_strbuf_add(&entry, pending.buf, pending.len);
+			for (size_t i = 0; i < entry.len; i++)
+				if (entry.buf[i] == '\n')
+					entry.buf[i] = ' ';
+		}
+		vg_strbuf_addstr(&entry, line);
 		vg_shell_feed(sh, line, &pending);
+		if (!pending.len && *line)
+			add_history(entry.buf);
 		free(line);
 	}
 	if (!sh->quit)
@@ -274,6 +283,7 @@ int vg_shell_interactive(struct vg_shell *sh)
 		chmod(hist, S_IRUSR | S_IWUSR);
 	}
 	free(hist);
+	vg_strbuf_release(&entry);
 	vg_strbuf_release(&pending);
 	return 0;
 }
