@@ -6,4 +6,5 @@
  */
 VG_TABLE(osquery_flags)
 VG_TABLE(osquery_info)
+VG_TABLE(processes)
 VG_TABLE(time)
