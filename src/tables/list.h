@@ -6,5 +6,7 @@
  */
 VG_TABLE(osquery_flags)
 VG_TABLE(osquery_info)
+VG_TABLE(process_envs)
+VG_TABLE(process_open_files)
 VG_TABLE(processes)
 VG_TABLE(time)
