@@ -4,6 +4,11 @@
  * src/registry.c. Table `name` is defined in src/tables/<name>.c as
  * `const struct vg_table vg_table_<name>`. Keep the lines sorted.
  */
+VG_TABLE(listening_ports)
 VG_TABLE(osquery_flags)
 VG_TABLE(osquery_info)
+VG_TABLE(process_envs)
+VG_TABLE(process_open_files)
+VG_TABLE(process_open_sockets)
+VG_TABLE(processes)
 VG_TABLE(time)
