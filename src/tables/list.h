@@ -7,3 +7,4 @@
 VG_TABLE(osquery_flags)
 VG_TABLE(osquery_info)
 VG_TABLE(time)
+VG_TABLE(users)
