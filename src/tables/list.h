@@ -5,6 +5,7 @@
  * `const struct vg_table vg_table_<name>`. Keep the lines sorted.
  */
 VG_TABLE(etc_hosts)
+VG_TABLE(etc_services)
 VG_TABLE(groups)
 VG_TABLE(osquery_flags)
 VG_TABLE(osquery_info)
