@@ -57,6 +57,12 @@ static int cfg_read_fd(int fd, size_t max_bytes, struct vg_strbuf *out)
 
 int vg_cfg_read(int dirfd, const char *path, bool nofollow, size_t max_bytes, struct vg_strbuf *out)
 {
+	return vg_cfg_read_st(dirfd, path, nofollow, max_bytes, out, NULL);
+}
+
+int vg_cfg_read_st(int dirfd, const char *path, bool nofollow, size_t max_bytes,
+		   struct vg_strbuf *out, struct stat *st_out)
+{
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0);
 	struct stat st;
 	int fd = -1, err;
@@ -70,6 +76,8 @@ int vg_cfg_read(int dirfd, const char *path, bool nofollow, size_t max_bytes, st
 		err = -errno;
 		goto out;
 	}
+	if (st_out)
+		*st_out = st;
 	if (!S_ISREG(st.st_mode)) {
 		err = -EINVAL;
 		goto out;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct stat;
 struct vg_query;
 struct vg_strbuf;
 
@@ -29,6 +30,14 @@ struct vg_strbuf;
  */
 int vg_cfg_read(int dirfd, const char *path, bool nofollow, size_t max_bytes,
 		struct vg_strbuf *out);
+
+/*
+ * As vg_cfg_read(), and when @st is not NULL the opened file's fstat() goes
+ * there (set whenever the open succeeded), so callers can check its owner
+ * without a racy second stat of the path.
+ */
+int vg_cfg_read_st(int dirfd, const char *path, bool nofollow, size_t max_bytes,
+		   struct vg_strbuf *out, struct stat *st);
 
 /*
  * Splits lines in place: returns the next line of *@cursor (NUL-terminated,
