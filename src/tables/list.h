@@ -4,6 +4,7 @@
  * src/registry.c. Table `name` is defined in src/tables/<name>.c as
  * `const struct vg_table vg_table_<name>`. Keep the lines sorted.
  */
+VG_TABLE(authorized_keys)
 VG_TABLE(crontab)
 VG_TABLE(dns_resolvers)
 VG_TABLE(etc_hosts)
