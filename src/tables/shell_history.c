@@ -15,8 +15,8 @@
  *   - anything else: one command per line, time 0.
  * Blank lines are skipped.
  *
- * LIMITS: a history file is read up to 32 MiB (its oldest part); multi-line
- * zsh commands give one row per line.
+ * LIMITS: a history file is read up to 32 MiB (its oldest part) and a
+ * command is cut at 64 KiB; multi-line zsh commands give one row per line.
  */
 #include "vigil/table.h"
 
@@ -30,8 +30,9 @@
 #include "pwlist.h"
 #include "vigil/strbuf.h"
 
-#define HIST_MAX_BYTES (32u * 1024u * 1024u)
-#define ZSH_META       '\x83'
+#define HIST_MAX_BYTES	   (32u * 1024u * 1024u)
+#define HIST_MAX_CMD_BYTES 65536u /* longer commands are truncated */
+#define ZSH_META	   '\x83'
 
 enum { C_UID, C_TIME, C_COMMAND, C_HISTORY_FILE };
 
@@ -127,7 +128,7 @@ static void hist_line(struct hist_file *f, char *line)
 	vg_row_begin(f->q);
 	vg_row_int(f->q, C_UID, f->uid);
 	vg_row_int(f->q, C_TIME, time);
-	vg_row_text(f->q, C_COMMAND, cmd);
+	vg_row_textn(f->q, C_COMMAND, cmd, strnlen(cmd, HIST_MAX_CMD_BYTES));
 	vg_row_text(f->q, C_HISTORY_FILE, f->path);
 	vg_row_end(f->q);
 }
