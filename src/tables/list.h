@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * list.h - every point-in-time table, one VG_TABLE(authorized_keys)
+ * list.h - every point-in-time table, one VG_TABLE(name) line each, for
+ * src/registry.c. Table `name` is defined in src/tables/<name>.c as
+ * `const struct vg_table vg_table_<name>`. Keep the lines sorted.
+ */
+VG_TABLE(authorized_keys)
 VG_TABLE(crontab)
 VG_TABLE(dns_resolvers)
 VG_TABLE(etc_hosts)
@@ -8,7 +12,6 @@ VG_TABLE(etc_services)
 VG_TABLE(groups)
 VG_TABLE(listening_ports)
 VG_TABLE(logged_in_users)
-VG_TABLE(name)
 VG_TABLE(osquery_flags)
 VG_TABLE(osquery_info)
 VG_TABLE(process_envs)
