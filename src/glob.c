@@ -99,6 +99,29 @@ bool vg_glob_match(const char *pat, const char *name)
 	return !*p;
 }
 
+void vg_glob_from_sqlite(const char *glob, struct vg_strbuf *out)
+{
+	for (const char *p = glob; *p; p++) {
+		if (*p == '*') {
+			vg_strbuf_addch(out, '%');
+		} else if (*p == '?') {
+			vg_strbuf_addch(out, '_');
+		} else if (*p == '[') {
+			/* A class is one character; "[]...]" starts with a literal ']'. */
+			const char *end = strchr(p[1] ? p + 2 : p + 1, ']');
+
+			if (!end) {
+				vg_strbuf_addch(out, '_');
+				break;
+			}
+			vg_strbuf_addch(out, '_');
+			p = end;
+		} else {
+			vg_strbuf_addch(out, *p);
+		}
+	}
+}
+
 void vg_path_split(const char *path, struct vg_strbuf *dir, const char **name, size_t *name_len)
 {
 	size_t len = strlen(path), slash;
@@ -122,6 +145,17 @@ void vg_path_split(const char *path, struct vg_strbuf *dir, const char **name, s
 	while (slash > 1 && path[slash - 1] == '/')
 		slash--;
 	vg_strbuf_add(dir, path, slash ? slash : 1);
+}
+
+bool vg_path_same_dir(const char *a, const char *b, size_t b_len)
+{
+	size_t a_len = strlen(a);
+
+	while (a_len > 1 && a[a_len - 1] == '/')
+		a_len--;
+	while (b_len > 1 && b[b_len - 1] == '/')
+		b_len--;
+	return a_len == b_len && memcmp(a, b, a_len) == 0;
 }
 
 /* Appends "/name" to the path; returns the length to truncate back to. */

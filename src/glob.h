@@ -61,6 +61,13 @@ int vg_glob(const char *pattern, unsigned flags, vg_glob_fn *fn, void *arg);
 int vg_glob_list(int at_fd, const char *name, const char *dir_text, unsigned flags, vg_glob_fn *fn,
 		 void *arg);
 
+/*
+ * Rewrites a SQLite GLOB pattern as a LIKE pattern for vg_glob() whose
+ * matches are a superset of the GLOB's: `*` becomes `%`, `?` and a `[...]`
+ * class become `_`. Appends to @out.
+ */
+void vg_glob_from_sqlite(const char *glob, struct vg_strbuf *out);
+
 /* Whether @name matches the one-component LIKE pattern @pat (case-sensitive). */
 bool vg_glob_match(const char *pat, const char *name);
 
@@ -71,5 +78,11 @@ bool vg_glob_match(const char *pat, const char *name);
  * (trailing slashes ignored), pointing into @path.
  */
 void vg_path_split(const char *path, struct vg_strbuf *dir, const char **name, size_t *name_len);
+
+/*
+ * Whether the directory texts @a and @b (@b_len bytes) are the same once
+ * trailing slashes are dropped ("/etc/" and "/etc").
+ */
+bool vg_path_same_dir(const char *a, const char *b, size_t b_len);
 
 #endif
