@@ -5,6 +5,7 @@
  * `const struct vg_table vg_table_<name>`. Keep the lines sorted.
  */
 VG_TABLE(file)
+VG_TABLE(hash)
 VG_TABLE(osquery_flags)
 VG_TABLE(osquery_info)
 VG_TABLE(time)
