@@ -6,6 +6,7 @@
  */
 VG_TABLE(file)
 VG_TABLE(hash)
+VG_TABLE(mounts)
 VG_TABLE(osquery_flags)
 VG_TABLE(osquery_info)
 VG_TABLE(suid_bin)
