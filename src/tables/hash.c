@@ -13,6 +13,10 @@
  * byte is read. The OpenSSL digests are fetched and their contexts made
  * once per query and reused for every file.
  *
+ * Reads keep O_NONBLOCK, so a file that would block (/proc/kmsg) fails
+ * with EAGAIN and gives no row, and files of kernel pseudo file systems
+ * (proc, sysfs, ...) stop at PSEUDO_MAX_BYTES (no row past it).
+ *
  * LIMITS: a file that changes while it is read hashes whatever was read;
  * pid_with_namespace only accepts 0 (this mount namespace).
  */
@@ -21,9 +25,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -41,9 +47,12 @@ enum {
 	C_MOUNT_NAMESPACE_ID,
 };
 
-#define REQ_PATH   (VG_COL_REQUIRED | VG_COL_INDEX | VG_COL_OPTIMIZED)
-#define REQ_DIR	   (VG_COL_REQUIRED | VG_COL_OPTIMIZED)
-#define READ_BYTES (1024 * 1024)
+#define REQ_PATH	 (VG_COL_REQUIRED | VG_COL_INDEX | VG_COL_OPTIMIZED)
+#define REQ_DIR		 (VG_COL_REQUIRED | VG_COL_OPTIMIZED)
+#define READ_BYTES	 (1024 * 1024)
+/* Files of kernel pseudo file systems are hashed up to this many bytes
+ * (/proc/kcore or /proc/self/pagemap would otherwise read for hours). */
+#define PSEUDO_MAX_BYTES (64 * 1024 * 1024)
 
 static const struct vg_column columns[] = {
 	[C_PATH] = { "path", VG_TYPE_TEXT, REQ_PATH, "Must provide a path or directory" },
@@ -79,6 +88,9 @@ struct hash_ctx {
 	EVP_MD *md[N_DIGESTS];	 /* NULL: column not read */
 	EVP_MD_CTX *mdctx[N_DIGESTS];
 	char hex[N_DIGESTS][2 * EVP_MAX_MD_SIZE + 1];
+	dev_t last_dev;	  /* the device last checked by hash_is_pseudo() */
+	bool last_pseudo; /* and its verdict */
+	bool has_last;
 };
 
 /* Fetches the digests whose columns are read. Returns 0 or -ENOMEM. */
@@ -123,10 +135,30 @@ static void to_hex(const unsigned char *d, unsigned len, char *out)
 	out[2 * len] = '\0';
 }
 
-/* Reads @fd to the end into the digests in use, into hc->hex. Returns 0 or -errno. */
-static int hash_fd(struct hash_ctx *hc, int fd)
+/* Whether @fd (on device @dev) is on a kernel pseudo file system; cached per device. */
+static bool hash_is_pseudo(struct hash_ctx *hc, int fd, dev_t dev)
+{
+	struct statfs sf;
+
+	if (hc->has_last && hc->last_dev == dev)
+		return hc->last_pseudo;
+	hc->has_last = true;
+	hc->last_dev = dev;
+	hc->last_pseudo =
+	    fstatfs(fd, &sf) == 0 && (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ||
+				      sf.f_type == DEBUGFS_MAGIC || sf.f_type == TRACEFS_MAGIC ||
+				      sf.f_type == SECURITYFS_MAGIC || sf.f_type == BPF_FS_MAGIC);
+	return hc->last_pseudo;
+}
+
+/*
+ * Reads @fd to the end (at most @max_bytes, 0: no cap) into the digests in
+ * use, into hc->hex. Returns 0, -EFBIG past the cap, or -errno.
+ */
+static int hash_fd(struct hash_ctx *hc, int fd, uint64_t max_bytes)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
+	uint64_t total = 0;
 	unsigned md_len;
 	bool any = false;
 
@@ -147,6 +179,9 @@ static int hash_fd(struct hash_ctx *hc, int fd)
 			return -errno;
 		if (n == 0)
 			break;
+		total += (uint64_t)n;
+		if (max_bytes && total > max_bytes)
+			return -EFBIG;
 		for (size_t i = 0; i < N_DIGESTS; i++)
 			if (hc->md[i] && !EVP_DigestUpdate(hc->mdctx[i], hc->buf, (size_t)n))
 				return -EIO;
@@ -192,7 +227,7 @@ static int hash_file(struct hash_ctx *hc, int dirfd, const char *name, unsigned 
 	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto out;
-	if (hash_fd(hc, fd) < 0)
+	if (hash_fd(hc, fd, hash_is_pseudo(hc, fd, st.st_dev) ? PSEUDO_MAX_BYTES : 0) < 0)
 		goto out;
 	vg_row_begin(q);
 	vg_row_textn(q, C_PATH, path, len);
