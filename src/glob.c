@@ -425,20 +425,26 @@ int vg_glob_list(int at_fd, const char *name, const char *dir_text, unsigned fla
 	int fd, err = 0;
 
 	fd = openat(at_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		err = -errno;
-		close(fd);
-		return err;
+		goto out;
 	}
+	fd = -1; /* owned by d */
 	g.dirs_only = (flags & VG_GLOB_DIRS) != 0;
 	vg_strbuf_addstr(&g.path, dir_text);
 	while (!err && (de = readdir(d)))
 		if (!is_dot(de->d_name))
 			err = glob_emit(&g, dirfd(d), de->d_name, de->d_type);
-	closedir(d);
+out:
+	if (d)
+		closedir(d);
+	if (fd >= 0)
+		close(fd);
 	vg_strbuf_release(&g.path);
 	return err;
 }
