@@ -294,8 +294,13 @@ static int add_value(struct vg_query *q, int col, enum vg_op op, sqlite3_value *
 			     (const char *)text, (size_t)sqlite3_value_bytes(v));
 }
 
-/* Decodes the plan (see the file header) into constraints on @q. */
-static int load_plan(struct vg_query *q, const char *plan, int argc, sqlite3_value **argv)
+/*
+ * Decodes the plan (see the file header) into constraints on @q. Sets
+ * *@none when a constraint compares with NULL (outside an IN list), which no
+ * row can satisfy.
+ */
+static int load_plan(struct vg_query *q, const char *plan, int argc, sqlite3_value **argv,
+		     bool *none)
 {
 	const char *p = strchr(plan, ',');
 	int k = 0, err;
@@ -326,6 +331,7 @@ static int load_plan(struct vg_query *q, const char *plan, int argc, sqlite3_val
 			if (rc != SQLITE_OK && rc != SQLITE_DONE)
 				return -ENOMEM;
 		} else {
+			*none |= sqlite3_value_type(argv[k]) == SQLITE_NULL;
 			err = add_value(q, (int)col, op, argv[k]);
 			if (err)
 				return err;
@@ -341,19 +347,22 @@ static int vt_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
 	struct vt_cursor *cur = (struct vt_cursor *)base;
 	struct vt_table *vt = (struct vt_table *)base->pVtab;
 	uint64_t col_used = idx_str ? strtoull(idx_str, NULL, 16) : UINT64_MAX;
+	bool none = false;
 	int err;
 
 	(void)idx_num;
 	vt_reset(cur);
 	vg__query_init(&cur->q, vt->table, col_used);
 	cur->ready = true;
-	err = idx_str ? load_plan(&cur->q, idx_str, argc, argv) : 0;
+	err = idx_str ? load_plan(&cur->q, idx_str, argc, argv, &none) : 0;
 	if (err == -ENOMEM || cur->q.oom)
 		return SQLITE_NOMEM;
 	if (err) {
 		vt->base.zErrMsg = sqlite3_mprintf("%s: bad query plan", vt->table->name);
 		return SQLITE_ERROR;
 	}
+	if (none) /* `x = NULL` and the like are never true: no need to look */
+		return SQLITE_OK;
 	err = vt->table->generate(&cur->q);
 	vg_row_end(&cur->q);
 	if (cur->q.oom)

@@ -193,12 +193,20 @@ VT_TEST(generator_error_becomes_sql_error)
 
 VT_TEST(null_constraint_matches_nothing)
 {
+	unsigned before;
 	struct vt_rows *r;
 
 	setup();
+	before = seen.calls;
 	r = vt_query("SELECT * FROM kv WHERE key = NULL", NULL);
 	VT_ASSERT(r);
 	VT_ASSERT_EQ(r->n_rows, 0);
+	VT_ASSERT_EQ(seen.calls, before); /* answered without asking the table */
+	vt_rows_free(r);
+	/* In an IN list a NULL only drops out; the other values still match. */
+	r = vt_query("SELECT key FROM kv WHERE key IN (NULL, 4)", NULL);
+	VT_ASSERT(r);
+	VT_ASSERT_EQ(r->n_rows, 1);
 	vt_rows_free(r);
 }
 
