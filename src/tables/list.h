@@ -5,6 +5,7 @@
  * `const struct vg_table vg_table_<name>`. Keep the lines sorted.
  */
 VG_TABLE(deb_packages)
+VG_TABLE(interface_addresses)
 VG_TABLE(kernel_info)
 VG_TABLE(kernel_modules)
 VG_TABLE(os_version)
