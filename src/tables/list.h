@@ -4,6 +4,7 @@
  * src/registry.c. Table `name` is defined in src/tables/<name>.c as
  * `const struct vg_table vg_table_<name>`. Keep the lines sorted.
  */
+VG_TABLE(arp_cache)
 VG_TABLE(deb_packages)
 VG_TABLE(interface_addresses)
 VG_TABLE(kernel_info)
