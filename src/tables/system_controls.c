@@ -7,7 +7,7 @@
  * HOW IT WORKS: names are the /proc/sys paths with '/' written '.', and a
  * '.' inside one path component (a VLAN interface "eth0.1") written '/', as
  * sysctl(8) prints them. `name =` is turned back into one path and opened
- * directly (a directory name lists the subtree); `subsystem =` walks only
+ * directly; `subsystem =` walks only
  * /proc/sys/<subsystem>; otherwise the whole tree is walked with openat()
  * on directory fds and O_NOFOLLOW. Values are read only when current_value
  * is used, and the configuration only when config_value is. A control that
@@ -187,8 +187,12 @@ static int sc_name_path(const char *name, struct vg_strbuf *path)
 	return path->len ? 0 : -EINVAL;
 }
 
-/* Lists @name (a control, or a directory of them) below @rootfd. */
-static void sc_one(struct sc_walk *w, int rootfd, const char *name)
+/*
+ * Lists control @name below @rootfd, or, when @dir_ok, the subtree it names
+ * (a `name =` row can never match a directory's children, so only
+ * `subsystem =` walks).
+ */
+static void sc_one(struct sc_walk *w, int rootfd, const char *name, bool dir_ok)
 {
 	struct vg_strbuf path = VG_STRBUF_INIT;
 	struct stat st;
@@ -199,7 +203,7 @@ static void sc_one(struct sc_walk *w, int rootfd, const char *name)
 		goto out;
 	vg_strbuf_reset(&w->name);
 	vg_strbuf_addstr(&w->name, name);
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && dir_ok) {
 		fd = openat(rootfd, path.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd >= 0)
 			scw_dir(w, fd, 1);
@@ -230,14 +234,14 @@ static void sc_plan(struct sc_walk *w, int rootfd)
 
 	while ((v = vg_query_next_eq(q, C_NAME, &pos))) {
 		any = true;
-		sc_one(w, rootfd, v);
+		sc_one(w, rootfd, v, false);
 	}
 	if (any)
 		return;
 	for (pos = 0; (v = vg_query_next_eq(q, C_SUBSYSTEM, &pos));) {
 		any = true;
 		if (!strchr(v, '.'))
-			sc_one(w, rootfd, v);
+			sc_one(w, rootfd, v, true);
 	}
 	if (any || vg_query_next_eq(q, C_OID, &(size_t){ 0 }))
 		return; /* Linux controls have no numeric OID: nothing matches */
