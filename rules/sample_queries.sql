@@ -1,3 +1,10 @@
-SELECT * FROM time;
-SELECT pid, version, config_valid FROM osquery_info;
-SELECT name, default_value FROM osquery_flags WHERE name LIKE 'config%';
+SELECT * FROM os_version;
+SELECT hostname, cpu_brand, cpu_logical_cores, physical_memory FROM system_info;
+SELECT pid, name, path, uid FROM processes ORDER BY start_time DESC LIMIT 5;
+SELECT p.pid, p.name, u.username FROM processes p JOIN users u USING (uid) WHERE p.parent = 1 LIMIT 5;
+SELECT pid, port, protocol, address FROM listening_ports;
+SELECT path, mode, size, mtime FROM file WHERE path LIKE '/etc/%.conf' ORDER BY mtime DESC LIMIT 5;
+SELECT path, sha256 FROM hash WHERE path = '/etc/passwd';
+SELECT path, username, permissions FROM suid_bin LIMIT 5;
+SELECT username, directory, shell FROM users WHERE uid = 0;
+SELECT name, version FROM deb_packages WHERE name IN ('openssl', 'libsqlite3-0', 'coreutils');
