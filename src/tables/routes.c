@@ -30,6 +30,15 @@
 
 #include "util.h"
 
+/*
+ * The uapi netlink walkers (RTA_NEXT, RTA_DATA, NLMSG_NEXT, ...) cast through
+ * char * and drop const; clang reports that at every use. They are the
+ * kernel's documented way to walk these messages, so the warnings are off
+ * for this file only.
+ */
+#pragma GCC diagnostic ignored "-Wcast-qual"
+#pragma GCC diagnostic ignored "-Wcast-align"
+
 enum {
 	C_DESTINATION,
 	C_NETMASK,
