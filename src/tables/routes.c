@@ -32,12 +32,13 @@
 
 /*
  * The uapi netlink walkers (RTA_NEXT, RTA_DATA, NLMSG_NEXT, ...) cast through
- * char * and drop const; clang reports that at every use. They are the
+ * char *, drop const and compare int with __u32; clang reports that at every use. They are the
  * kernel's documented way to walk these messages, so the warnings are off
  * for this file only.
  */
 #pragma GCC diagnostic ignored "-Wcast-qual"
 #pragma GCC diagnostic ignored "-Wcast-align"
+#pragma GCC diagnostic ignored "-Wsign-compare"
 
 enum {
 	C_DESTINATION,
