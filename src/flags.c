@@ -46,6 +46,7 @@ static const struct flag_decl decls[VG_F__COUNT] = {
 #undef STRING
 
 static struct flag_value values[VG_F__COUNT];
+static char *program_defaults[VG_F__COUNT]; /* vg_flags_set_default() overrides */
 static bool values_ready;
 
 static bool parse_bool(const char *s, bool *out)
@@ -96,8 +97,11 @@ static void ensure_defaults(void)
 
 void vg_flags_reset(void)
 {
-	for (int i = 0; i < VG_F__COUNT; i++)
+	for (int i = 0; i < VG_F__COUNT; i++) {
 		free(values[i].text);
+		free(program_defaults[i]);
+		program_defaults[i] = NULL;
+	}
 	memset(values, 0, sizeof(values));
 	values_ready = false;
 	ensure_defaults();
@@ -297,6 +301,31 @@ out:
 	return rc;
 }
 
+int vg_flags_set_default(const char *name, const char *value)
+{
+	struct flag_value v = { 0 };
+	int id = vg_flags_find(name);
+	char *copy;
+
+	ensure_defaults();
+	if (id < 0)
+		return -ENOENT;
+	if (values[id].source != VG_FLAG_FROM_DEFAULT)
+		return 0;
+	if (parse_value((enum vg_flag_id)id, value, &v))
+		return -EINVAL;
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	free(program_defaults[id]);
+	program_defaults[id] = strdup(value);
+	free(values[id].text);
+	v.text = copy;
+	v.source = VG_FLAG_FROM_DEFAULT;
+	values[id] = v;
+	return 0;
+}
+
 size_t vg_flags_count(void)
 {
 	return VG_F__COUNT;
@@ -311,7 +340,7 @@ void vg_flags_info(size_t i, struct vg_flag_info *info)
 	info->type = decls[i].type;
 	info->type_name = type_names[decls[i].type];
 	info->description = decls[i].description;
-	info->default_value = decls[i].dflt;
+	info->default_value = program_defaults[i] ? program_defaults[i] : decls[i].dflt;
 	info->value = vg_flag_str((enum vg_flag_id)i);
 	info->scope = decls[i].scope;
 	info->source = values[i].source;

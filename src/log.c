@@ -31,7 +31,7 @@ bool vg_log_enabled(enum vg_log_level level)
 }
 
 static void log_write(enum vg_log_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 static void log_write(enum vg_log_level level, const char *fmt, va_list ap)
 {
 	char line[4096];

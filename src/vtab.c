@@ -445,5 +445,7 @@ static const sqlite3_module vt_module = {
 
 int vg_vtab_register(sqlite3 *db, const struct vg_table *t)
 {
+	if (t->flags & VG_TABLE_EVENT)
+		return vg__event_vtab_register(db, t);
 	return sqlite3_create_module_v2(db, t->name, &vt_module, (void *)(uintptr_t)t, NULL);
 }

@@ -11,6 +11,9 @@ struct vg_table;
 /* Registers @t as an eponymous virtual table on @db. Returns a SQLITE_* code. */
 int vg_vtab_register(struct sqlite3 *db, const struct vg_table *t);
 
+/* Registers event table @t (event_vtab.c): rows streamed from its store. */
+int vg__event_vtab_register(struct sqlite3 *db, const struct vg_table *t);
+
 /* The CREATE TABLE statement for @t (heap; caller frees with free()). */
 char *vg_vtab_create_sql(const struct vg_table *t);
 

@@ -19,6 +19,16 @@ VG_FLAG(config_check, BOOL, "false", VG_FLAG_CLI,
 	"Check the format of the config and exit")
 VG_FLAG(csv, BOOL, "false", VG_FLAG_SHELL,
 	"Print results as RFC 4180 CSV (comma-separated unless --separator is given)")
+VG_FLAG(database_path, STRING, "/var/lib/vigil", VG_FLAG_CLI,
+	"Directory of the event store (the shell keeps events in memory unless given)")
+VG_FLAG(disable_events, BOOL, "false", 0,
+	"Disable the event publishers and event tables (the shell defaults to true)")
+VG_FLAG(events_expiry, INT, "3600", 0,
+	"Seconds an event row is kept (rows a scheduled query has not read yet stay)")
+VG_FLAG(events_fsync_ms, INT, "1000", 0,
+	"How often new event rows are synced to disk, bounding what a power loss takes")
+VG_FLAG(events_max, INT, "50000", 0,
+	"Maximum rows kept per event table (the oldest go first; 0: no cap)")
 VG_FLAG(flagfile, STRING, "", VG_FLAG_CLI,
 	"Line-delimited file of additional flags")
 VG_FLAG(help, BOOL, "false", VG_FLAG_CLI,

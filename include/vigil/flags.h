@@ -87,4 +87,10 @@ void vg_flags_info(size_t i, struct vg_flag_info *info);
 /* Restores every default (tests). */
 void vg_flags_reset(void);
 
+/*
+ * Changes flag @name's default for this program (the shell's
+ * --disable_events=true, say); a value set since stays. Returns 0 or -errno.
+ */
+int vg_flags_set_default(const char *name, const char *value);
+
 #endif

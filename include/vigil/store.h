@@ -46,14 +46,14 @@ struct vg_value {
 };
 
 struct vg_store_options {
-	const char *name;	 /* table name, e.g. "file_events" (borrowed during open) */
-	size_t n_columns;	 /* payload columns per row */
-	uint64_t schema_hash;	 /* identifies the payload layout; a segment with another is foreign */
-	const char *dir;	 /* persist under this directory (created 0700); NULL: memory only */
-	uint64_t max_rows;	 /* 0: no cap */
-	int64_t expiry_s;	 /* 0: no expiry */
-	int64_t fsync_ms;	 /* how often the head is synced to disk; 0: only at seal/close */
-	uint32_t segment_rows;	 /* rows per segment (0: default 65536) */
+	const char *name;     /* table name, e.g. "file_events" (borrowed during open) */
+	size_t n_columns;     /* payload columns per row */
+	uint64_t schema_hash; /* identifies the payload layout; a segment with another is foreign */
+	const char *dir;      /* persist under this directory (created 0700); NULL: memory only */
+	uint64_t max_rows;    /* 0: no cap */
+	int64_t expiry_s;     /* 0: no expiry */
+	int64_t fsync_ms;     /* how often the head is synced to disk; 0: only at seal/close */
+	uint32_t segment_rows; /* rows per segment (0: default 65536) */
 };
 
 /*
@@ -84,19 +84,20 @@ int vg_store_seal(struct vg_store *s);
 void vg_store_expire(struct vg_store *s, int64_t now_ns);
 
 struct vg_store_stats {
-	uint64_t rows;		 /* rows held (visible) */
-	uint64_t appended;	 /* rows appended since open */
-	uint64_t first_eid;	 /* oldest visible eid (0 if empty) */
-	uint64_t last_eid;	 /* newest eid (0 if none ever) */
-	int64_t oldest_time_ns;	 /* of the oldest visible row, 0 if empty */
-	int64_t newest_time_ns;	 /* of the newest row, 0 if empty */
-	uint64_t bytes_memory;	 /* bytes held in memory (heads, compressed segments) */
-	uint64_t bytes_disk;	 /* bytes in segment files */
-	uint64_t segments;	 /* sealed segments */
-	uint64_t dropped_unread; /* rows dropped by the cap before every cursor read them */
-	uint64_t dropped_expired;/* rows dropped by the cap or expiry */
+	uint64_t rows;		  /* rows held (visible) */
+	uint64_t appended;	  /* rows appended since open */
+	uint64_t first_eid;	  /* oldest visible eid (0 if empty) */
+	uint64_t last_eid;	  /* newest eid (0 if none ever) */
+	int64_t oldest_time_ns;	  /* of the oldest visible row, 0 if empty */
+	int64_t newest_time_ns;	  /* of the newest row, 0 if empty */
+	uint64_t bytes_memory;	  /* bytes held in memory (heads, compressed segments) */
+	uint64_t bytes_disk;	  /* bytes in segment files */
+	uint64_t segments;	  /* sealed segments */
+	uint64_t dropped_unread;  /* rows dropped by the cap before every cursor read them */
+	uint64_t dropped_expired; /* rows dropped by the cap or expiry */
 	uint64_t corrupt_segments;
-	bool persistent;	 /* writing to disk (false: memory only, or disk failed) */
+	uint64_t rows_scanned; /* rows scans have examined since open (pushdown at work) */
+	bool persistent;       /* writing to disk (false: memory only, or disk failed) */
 };
 
 void vg_store_stats(struct vg_store *s, struct vg_store_stats *st);
@@ -104,11 +105,14 @@ void vg_store_stats(struct vg_store *s, struct vg_store_stats *st);
 /* ---- scans ---- */
 
 struct vg_store_bounds {
-	uint64_t min_eid, max_eid;	   /* inclusive; 0 and UINT64_MAX for all */
-	int64_t min_time_ns, max_time_ns;  /* inclusive; INT64_MIN and INT64_MAX for all */
+	uint64_t min_eid, max_eid;	  /* inclusive; 0 and UINT64_MAX for all */
+	int64_t min_time_ns, max_time_ns; /* inclusive; INT64_MIN and INT64_MAX for all */
 };
 
-#define VG_STORE_ALL_BOUNDS { 0, UINT64_MAX, INT64_MIN, INT64_MAX }
+#define VG_STORE_ALL_BOUNDS                         \
+	{                                           \
+		0, UINT64_MAX, INT64_MIN, INT64_MAX \
+	}
 
 /*
  * Opens a snapshot scan of the rows within @b. Segments that cannot match

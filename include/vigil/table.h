@@ -50,6 +50,7 @@ struct vg_column {
 /* Table flags. */
 #define VG_TABLE_DIRECTONLY (1u << 0) /* reads files or the host: no use from schema objects */
 #define VG_TABLE_INNOCUOUS  (1u << 1) /* pure: safe anywhere */
+#define VG_TABLE_EVENT	    (1u << 2) /* rows come from an event store, not generate() */
 
 /* Constraint operators pushed to a generator. */
 enum vg_op {

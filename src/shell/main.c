@@ -14,6 +14,7 @@
 #include "shell.h"
 #include "sql.h"
 #include "vigil/config.h"
+#include "vigil/events.h"
 #include "vigil/flags.h"
 #include "vigil/log.h"
 
@@ -66,6 +67,8 @@ int main(int argc, char **argv)
 	char *err = NULL;
 	int rc = 0;
 
+	/* As osqueryi: no events unless asked for (--disable_events=false). */
+	vg_flags_set_default("disable_events", "true");
 	if (vg_flags_parse_argv(&argc, argv, &err)) {
 		fprintf(stderr, "vigil: %s (see --help)\n", err ? err : "bad flags");
 		free(err);
@@ -87,6 +90,15 @@ int main(int argc, char **argv)
 	}
 	if (vg_flag_bool(VG_F_config_check))
 		goto out;
+	if (!vg_flag_bool(VG_F_disable_events)) {
+		struct vg_events_options eo;
+
+		vg_events_options_from_flags(&eo, false);
+		if (vg_events_open(&eo)) {
+			rc = 1;
+			goto out;
+		}
+	}
 	if (vg_sql_open(&db)) {
 		rc = 1;
 		goto out;
@@ -120,6 +132,7 @@ int main(int argc, char **argv)
 	rc = sh.quit && sh.exit_code ? sh.exit_code : (sh.n_errors ? 1 : 0);
 out:
 	sqlite3_close(db);
+	vg_events_close();
 	vg_config_set_current(NULL);
 	vg_flags_reset();
 	return rc;

@@ -124,7 +124,12 @@ static int enter_sealed(struct vg_store_scan *sc, struct seg *g)
 	if (!vg__colstream_index(sc->payload, g->payload_len, sc->store->n_cols, g->n_rows,
 				 sc->eids, sc->times, sc->col_start, sc->col_end))
 		return -EBADMSG;
+	/* Eids within a segment are consecutive: start at the first wanted one. */
 	sc->row = 0;
+	if (sc->b.min_eid > g->first_eid)
+		sc->row = (uint32_t)(sc->b.min_eid - g->first_eid < g->n_rows
+					 ? sc->b.min_eid - g->first_eid
+					 : g->n_rows);
 	return 0;
 }
 
@@ -188,10 +193,11 @@ int vg_store_scan_next(struct vg_store_scan *sc)
 			if (g->kind == SEG_SEALED) {
 				rc = enter_sealed(sc, g);
 				if (rc) {
-					vg_log(VG_LOG_ERROR,
-					       "store: %s: cannot read segment of eids %llu-%llu: %s",
-					       sc->store->name, (unsigned long long)g->first_eid,
-					       (unsigned long long)g->last_eid, strerror(-rc));
+					vg_log(
+					    VG_LOG_ERROR,
+					    "store: %s: cannot read segment of eids %llu-%llu: %s",
+					    sc->store->name, (unsigned long long)g->first_eid,
+					    (unsigned long long)g->last_eid, strerror(-rc));
 					leave_seg(sc);
 					sc->i++;
 					continue; /* the rest of the store is still readable */
@@ -226,8 +232,8 @@ int vg_store_scan_value(struct vg_store_scan *sc, size_t col, struct vg_value *o
 	g = sc->segs[sc->i].g;
 	if (g->kind == SEG_RAW || !sc->payload)
 		return vg__record_value(g->raw + sc->rec_off, sc->store->n_cols, col, out)
-			       ? 0
-			       : -EBADMSG;
+			   ? 0
+			   : -EBADMSG;
 	if (!sc->cols[col]) {
 		sc->cols[col] = malloc(g->n_rows * sizeof(struct vg_value));
 		if (!sc->cols[col])
@@ -257,6 +263,9 @@ void vg_store_scan_close(struct vg_store_scan *sc)
 {
 	if (!sc)
 		return;
+	pthread_mutex_lock(&sc->store->lock);
+	sc->store->scanned += sc->examined;
+	pthread_mutex_unlock(&sc->store->lock);
 	if (sc->cols)
 		leave_seg(sc);
 	for (size_t i = 0; i < sc->n_segs; i++)

@@ -117,7 +117,8 @@ int vg__seg_new_head(struct vg_store *s, size_t min_bytes, struct seg **out)
 		}
 	}
 	if (!g->raw) {
-		void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *p =
+		    mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED) {
 			free(g);
@@ -352,16 +353,17 @@ int vg__seg_seal(struct vg_store *s, struct seg *raw, struct seg **out)
 	persist = s->persistent;
 	pthread_mutex_unlock(&s->lock);
 	if (persist) {
-		snprintf(name, sizeof(name), "%020llu-%020llu.seg", (unsigned long long)g->first_eid,
-			 (unsigned long long)g->last_eid);
+		snprintf(name, sizeof(name), "%020llu-%020llu.seg",
+			 (unsigned long long)g->first_eid, (unsigned long long)g->last_eid);
 		err = write_sealed(s, g, name);
 		if (!err && asprintf(&g->path, "%s", name) < 0)
 			err = -ENOMEM;
 		if (err) {
-			vg_log(VG_LOG_ERROR,
-			       "store: %s: cannot write segment %s/%s: %s; keeping events in memory "
-			       "only",
-			       s->name, s->dir, name, strerror(-err));
+			vg_log(
+			    VG_LOG_ERROR,
+			    "store: %s: cannot write segment %s/%s: %s; keeping events in memory "
+			    "only",
+			    s->name, s->dir, name, strerror(-err));
 			pthread_mutex_lock(&s->lock);
 			s->persistent = false;
 			pthread_mutex_unlock(&s->lock);

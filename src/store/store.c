@@ -317,7 +317,8 @@ static int seal_one(struct vg_store *s, struct seg *raw)
 		if (sealed) {
 			s->segs[i] = sealed;
 		} else { /* an empty head replaced by a bigger one */
-			memmove(&s->segs[i], &s->segs[i + 1], (s->n_segs - i - 1) * sizeof(*s->segs));
+			memmove(&s->segs[i], &s->segs[i + 1],
+				(s->n_segs - i - 1) * sizeof(*s->segs));
 			s->n_segs--;
 		}
 		replaced = true;
@@ -333,7 +334,7 @@ static int seal_one(struct vg_store *s, struct seg *raw)
 	}
 	if (raw->path)
 		unlinkat(s->dir_fd, raw->path, 0); /* the sealed file is durable now */
-	vg__seg_unref(raw); /* the store's reference */
+	vg__seg_unref(raw);			   /* the store's reference */
 	return 0;
 }
 
@@ -644,11 +645,11 @@ void vg_store_stats(struct vg_store *s, struct vg_store_stats *st)
 		if (g->n_rows && g->last_eid >= s->floor_eid) {
 			if (!st->first_eid)
 				st->first_eid =
-					g->first_eid > s->floor_eid ? g->first_eid : s->floor_eid;
+				    g->first_eid > s->floor_eid ? g->first_eid : s->floor_eid;
 			st->oldest_time_ns =
-				g->min_time < st->oldest_time_ns ? g->min_time : st->oldest_time_ns;
+			    g->min_time < st->oldest_time_ns ? g->min_time : st->oldest_time_ns;
 			st->newest_time_ns =
-				g->max_time > st->newest_time_ns ? g->max_time : st->newest_time_ns;
+			    g->max_time > st->newest_time_ns ? g->max_time : st->newest_time_ns;
 		}
 		if (g->kind == SEG_SEALED) {
 			st->segments++;
@@ -664,6 +665,7 @@ void vg_store_stats(struct vg_store *s, struct vg_store_stats *st)
 	st->dropped_unread = s->dropped_unread;
 	st->dropped_expired = s->dropped_expired;
 	st->corrupt_segments = s->corrupt;
+	st->rows_scanned = s->scanned;
 	st->persistent = s->persistent;
 	pthread_mutex_unlock(&s->lock);
 }

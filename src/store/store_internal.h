@@ -29,9 +29,9 @@ enum seg_kind {
 };
 
 /* Sealed segment file header (little-endian), followed by the zstd payload. */
-#define SEG_MAGIC	   "VIGILSEG"
-#define SEG_VERSION	   1u
-#define SEG_HEADER_BYTES   96u
+#define SEG_MAGIC	 "VIGILSEG"
+#define SEG_VERSION	 1u
+#define SEG_HEADER_BYTES 96u
 
 struct seg {
 	atomic_int refs;
@@ -39,17 +39,17 @@ struct seg {
 	uint64_t first_eid, last_eid; /* inclusive; 0/0 while empty */
 	int64_t min_time, max_time;
 	uint32_t n_rows;
-	char *path;		      /* its file, or NULL in memory */
+	char *path; /* its file, or NULL in memory */
 	/* SEG_RAW */
-	uint8_t *raw;		      /* records */
-	size_t raw_cap;		      /* bytes available */
-	size_t raw_used;	      /* bytes of complete records (under the store lock) */
-	bool raw_mapped;	      /* raw is an mmap of path */
+	uint8_t *raw;	 /* records */
+	size_t raw_cap;	 /* bytes available */
+	size_t raw_used; /* bytes of complete records (under the store lock) */
+	bool raw_mapped; /* raw is an mmap of path */
 	/* SEG_SEALED */
-	uint8_t *blob;		      /* compressed payload in memory, or NULL (read from path) */
-	size_t blob_len;	      /* compressed payload bytes */
-	uint64_t payload_len;	      /* decompressed payload bytes */
-	uint32_t payload_crc;	      /* CRC-32C of the compressed payload */
+	uint8_t *blob;	      /* compressed payload in memory, or NULL (read from path) */
+	size_t blob_len;      /* compressed payload bytes */
+	uint64_t payload_len; /* decompressed payload bytes */
+	uint32_t payload_crc; /* CRC-32C of the compressed payload */
 };
 
 struct cursor_entry {
@@ -61,7 +61,7 @@ struct vg_store {
 	char *name;
 	size_t n_cols;
 	uint64_t schema_hash;
-	char *dir;		/* NULL: memory only */
+	char *dir; /* NULL: memory only */
 	int dir_fd, lock_fd;
 	uint64_t max_rows;
 	int64_t expiry_s, fsync_ms;
@@ -72,17 +72,18 @@ struct vg_store {
 	pthread_cond_t cond;  /* wakes the thread; signals seal completion */
 	struct seg **segs;    /* oldest first; segs[n_segs - 1] is the head */
 	size_t n_segs, alloc_segs;
-	uint64_t next_eid;    /* eid of the next append */
-	uint64_t floor_eid;   /* rows below are gone */
+	uint64_t next_eid;  /* eid of the next append */
+	uint64_t floor_eid; /* rows below are gone */
 	struct cursor_entry *cursors;
 	size_t n_cursors;
-	bool persistent;      /* segments go to disk */
-	bool head_dirty;      /* appended since the last sync */
+	bool persistent; /* segments go to disk */
+	bool head_dirty; /* appended since the last sync */
 	bool stop;
 	uint64_t appended, dropped_unread, dropped_expired, corrupt;
-	uint64_t meta_gen;	  /* state versions handed to vg__meta_save() */
+	uint64_t scanned;	   /* rows examined by closed scans */
+	uint64_t meta_gen;	   /* state versions handed to vg__meta_save() */
 	pthread_mutex_t meta_lock; /* serialises writing <dir>/state */
-	uint64_t meta_written;	  /* newest version on disk (under meta_lock) */
+	uint64_t meta_written;	   /* newest version on disk (under meta_lock) */
 	pthread_t thread;
 	bool thread_started;
 };
