@@ -20,7 +20,6 @@
 #include "vtab.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -348,11 +347,15 @@ static int ev_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col)
 	struct vg_value v;
 	int64_t t;
 
-	if (col == vt->eid_col) {
-		char buf[24];
-		int n = snprintf(buf, sizeof(buf), "%" PRIu64, vg_store_scan_eid(cur->scan));
+	if (col == vt->eid_col) { /* decimal text, as osquery's TEXT eid */
+		char buf[24], *p = buf + sizeof(buf);
+		uint64_t e = vg_store_scan_eid(cur->scan);
 
-		sqlite3_result_text(ctx, buf, n, SQLITE_TRANSIENT);
+		do {
+			*--p = (char)('0' + e % 10);
+			e /= 10;
+		} while (e);
+		sqlite3_result_text(ctx, p, (int)(buf + sizeof(buf) - p), SQLITE_TRANSIENT);
 		return SQLITE_OK;
 	}
 	if (col == vt->time_col || col == vt->time_ns_col) {

@@ -190,8 +190,12 @@ int vg_events_open(const struct vg_events_options *o)
 		err = vg_store_open(&so, &s);
 		if (!err && (err = vg_events_bind(t->name, s)))
 			vg_store_close(s);
-		if (!err)
-			find(t->name)->owned = true;
+		if (!err) {
+			struct binding *b = find(t->name);
+
+			if (b)
+				b->owned = true;
+		}
 	}
 	if (err)
 		vg_events_close();

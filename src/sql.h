@@ -9,7 +9,8 @@
 struct sqlite3;
 
 /*
- * Opens a new in-memory database with every table of the registry and the
+ * Opens a new in-memory database (used by one thread at a time: it is
+ * opened without SQLite's per-call mutex) with every table of the registry and the
  * extra functions. Returns 0 and *@out (close with sqlite3_close()), or a
  * negative errno after logging why.
  */

@@ -257,62 +257,18 @@ void vg__colstream_add(struct vg_colstream_writer *w, const uint8_t *rec)
 	}
 }
 
-void vg__colstream_finish(struct vg_colstream_writer *w, struct vg_strbuf *out)
+bool vg__colstream_decode_deltas(const uint8_t *p, const uint8_t *end, uint32_t n_rows,
+				 int64_t *out)
 {
-	size_t n = w->n_cols + 2, off = 0;
-	uint8_t tmp[8];
-
-	put_u32(tmp, (uint32_t)n);
-	vg_strbuf_add(out, tmp, 4);
-	for (size_t i = 0; i < n; i++) {
-		off += w->streams[i].len;
-		put_u64(tmp, off);
-		vg_strbuf_add(out, tmp, 8);
-	}
-	for (size_t i = 0; i < n; i++)
-		vg_strbuf_add(out, w->streams[i].buf, w->streams[i].len);
-}
-
-bool vg__colstream_index(const uint8_t *payload, size_t len, size_t n_cols, uint32_t n_rows,
-			 uint64_t *eids, int64_t *times, const uint8_t **col_start,
-			 const uint8_t **col_end)
-{
-	size_t n = n_cols + 2, hdr = 4 + 8 * n, prev_end = 0;
-	const uint8_t *base = payload + hdr, *p, *end;
 	int64_t prev = 0;
 
-	if (len < 4 || get_u32(payload) != n || len < hdr)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t e = get_u64(payload + 4 + 8 * i);
-
-		if (e < prev_end || e > len - hdr)
-			return false;
-		if (i >= 2) {
-			col_start[i - 2] = base + prev_end;
-			col_end[i - 2] = base + e;
-		}
-		prev_end = e;
-	}
-	p = base;
-	end = base + get_u64(payload + 4);
 	for (uint32_t r = 0; r < n_rows; r++) {
 		uint64_t v;
 
 		if (!vg__get_varint(&p, end, &v))
 			return false;
 		prev = wrap_add(prev, vg__unzigzag(v));
-		eids[r] = (uint64_t)prev;
-	}
-	prev = 0;
-	end = base + get_u64(payload + 12);
-	for (uint32_t r = 0; r < n_rows; r++) {
-		uint64_t v;
-
-		if (!vg__get_varint(&p, end, &v))
-			return false;
-		prev = wrap_add(prev, vg__unzigzag(v));
-		times[r] = prev;
+		out[r] = prev;
 	}
 	return true;
 }

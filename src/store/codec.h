@@ -104,18 +104,11 @@ void vg__colstream_release(struct vg_colstream_writer *w);
 /* Adds the row of the raw record at @rec. */
 void vg__colstream_add(struct vg_colstream_writer *w, const uint8_t *rec);
 /*
- * Lays the streams out as one payload in @out: u32 n_streams, u64 offset of
- * each stream's end, then the streams.
+ * Decodes a stream of zigzag varint deltas (the eid and time streams) into
+ * @n_rows values. False if malformed.
  */
-void vg__colstream_finish(struct vg_colstream_writer *w, struct vg_strbuf *out);
-
-/*
- * Decodes the eid and time streams of a payload into arrays of @n_rows, and
- * finds the payload columns' streams. Returns false if malformed.
- */
-bool vg__colstream_index(const uint8_t *payload, size_t len, size_t n_cols, uint32_t n_rows,
-			 uint64_t *eids, int64_t *times, const uint8_t **col_start,
-			 const uint8_t **col_end);
+bool vg__colstream_decode_deltas(const uint8_t *p, const uint8_t *end, uint32_t n_rows,
+				 int64_t *out);
 
 /* Decodes a whole payload column stream into @out (n_rows values). False if malformed. */
 bool vg__colstream_decode(const uint8_t *p, const uint8_t *end, uint32_t n_rows,

@@ -8,9 +8,8 @@
  * appended later is seen. Segments outside the bounds are never read.
  * Iteration walks a raw segment record by record (row-major, each record
  * decoded only as far as the column asked for), and a sealed one by
- * decompressing it once, decoding its eid and time streams to test the
- * bounds, and decoding a payload column only when a value of it is first
- * asked for.
+ * decompressing and decoding its time stream to test the bounds, and a
+ * payload column's stream only when a value of it is first asked for.
  */
 #include "store_internal.h"
 
@@ -39,10 +38,8 @@ struct vg_store_scan {
 	/* raw segment position */
 	size_t off, rec_off;
 	/* sealed segment state */
-	uint8_t *payload;
-	uint64_t *eids;
+	struct vg_segdata *data;
 	int64_t *times;
-	const uint8_t **col_start, **col_end;
 	struct vg_value **cols; /* decoded columns, NULL until asked for */
 	uint32_t row;
 };
@@ -70,11 +67,9 @@ int vg_store_scan_open(struct vg_store *s, const struct vg_store_bounds *b,
 	sc->snapshot_eid = s->next_eid - 1;
 	if (sc->b.max_eid > sc->snapshot_eid)
 		sc->b.max_eid = sc->snapshot_eid;
-	sc->col_start = calloc(s->n_cols + 1, sizeof(*sc->col_start));
-	sc->col_end = calloc(s->n_cols + 1, sizeof(*sc->col_end));
 	sc->cols = calloc(s->n_cols + 1, sizeof(*sc->cols));
 	sc->segs = calloc(s->n_segs + 1, sizeof(*sc->segs));
-	if (!sc->segs || !sc->col_start || !sc->col_end || !sc->cols) {
+	if (!sc->segs || !sc->cols) {
 		pthread_mutex_unlock(&s->lock);
 		vg_store_scan_close(sc);
 		return -ENOMEM;
@@ -101,30 +96,33 @@ static void leave_seg(struct vg_store_scan *sc)
 		free(sc->cols[c]);
 		sc->cols[c] = NULL;
 	}
-	free(sc->payload);
-	free(sc->eids);
+	vg__seg_data_free(sc->data);
 	free(sc->times);
-	sc->payload = NULL;
-	sc->eids = NULL;
+	sc->data = NULL;
 	sc->times = NULL;
 	sc->in_seg = false;
 }
 
-/* Loads sealed segment @g for iteration. */
+/*
+ * Opens sealed segment @g for iteration: only its time stream is decoded
+ * (eids within a segment are consecutive, so they need no stream).
+ */
 static int enter_sealed(struct vg_store_scan *sc, struct seg *g)
 {
-	int err = vg__seg_load(sc->store, g, &sc->payload);
+	const uint8_t *p;
+	size_t len;
+	int err = vg__seg_data_open(sc->store, g, &sc->data);
 
+	if (!err)
+		err = vg__seg_data_stream(sc->data, 1, &p, &len);
 	if (err)
 		return err;
-	sc->eids = malloc(g->n_rows * sizeof(*sc->eids));
 	sc->times = malloc(g->n_rows * sizeof(*sc->times));
-	if (!sc->eids || !sc->times)
+	if (!sc->times)
 		return -ENOMEM;
-	if (!vg__colstream_index(sc->payload, g->payload_len, sc->store->n_cols, g->n_rows,
-				 sc->eids, sc->times, sc->col_start, sc->col_end))
+	if (!vg__colstream_decode_deltas(p, p + len, g->n_rows, sc->times))
 		return -EBADMSG;
-	/* Eids within a segment are consecutive: start at the first wanted one. */
+	/* Start at the first wanted eid. */
 	sc->row = 0;
 	if (sc->b.min_eid > g->first_eid)
 		sc->row = (uint32_t)(sc->b.min_eid - g->first_eid < g->n_rows
@@ -145,17 +143,18 @@ static int next_in_seg(struct vg_store_scan *sc)
 	struct snap_seg *ss = &sc->segs[sc->i];
 	struct seg *g = ss->g;
 
-	if (g->kind == SEG_SEALED && sc->payload) {
+	if (g->kind == SEG_SEALED && sc->data) {
 		while (sc->row < g->n_rows) {
 			uint32_t r = sc->row++;
+			uint64_t eid = g->first_eid + r;
 
 			sc->examined++;
-			if (in_bounds(sc, sc->eids[r], sc->times[r])) {
-				sc->eid = sc->eids[r];
+			if (in_bounds(sc, eid, sc->times[r])) {
+				sc->eid = eid;
 				sc->time_ns = sc->times[r];
 				return 1;
 			}
-			if (sc->eids[r] > sc->b.max_eid)
+			if (eid > sc->b.max_eid)
 				break;
 		}
 		return 0;
@@ -230,16 +229,21 @@ int vg_store_scan_value(struct vg_store_scan *sc, size_t col, struct vg_value *o
 	if (!sc->in_seg || sc->i >= sc->n_segs || col >= sc->store->n_cols)
 		return -EINVAL;
 	g = sc->segs[sc->i].g;
-	if (g->kind == SEG_RAW || !sc->payload)
+	if (g->kind == SEG_RAW || !sc->data)
 		return vg__record_value(g->raw + sc->rec_off, sc->store->n_cols, col, out)
 			   ? 0
 			   : -EBADMSG;
 	if (!sc->cols[col]) {
+		const uint8_t *p;
+		size_t len;
+		int err = vg__seg_data_stream(sc->data, col + 2, &p, &len);
+
+		if (err)
+			return err;
 		sc->cols[col] = malloc(g->n_rows * sizeof(struct vg_value));
 		if (!sc->cols[col])
 			return -ENOMEM;
-		if (!vg__colstream_decode(sc->col_start[col], sc->col_end[col], g->n_rows,
-					  sc->cols[col])) {
+		if (!vg__colstream_decode(p, p + len, g->n_rows, sc->cols[col])) {
 			free(sc->cols[col]);
 			sc->cols[col] = NULL;
 			return -EBADMSG;
@@ -272,10 +276,5 @@ void vg_store_scan_close(struct vg_store_scan *sc)
 		vg__seg_unref(sc->segs[i].g);
 	free(sc->segs);
 	free(sc->cols);
-	free(sc->col_start);
-	free(sc->col_end);
-	free(sc->payload);
-	free(sc->eids);
-	free(sc->times);
 	free(sc);
 }

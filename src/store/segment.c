@@ -293,12 +293,17 @@ static int write_sealed(struct vg_store *s, struct seg *g, const char *name)
 	return err;
 }
 
-/* Column streams of raw segment @raw, compressed into @g->blob. */
+/*
+ * Column streams of raw segment @raw, each compressed on its own into
+ * @g->blob: u32 stream count, then per stream u64 compressed and u64 raw
+ * length, then the zstd frames in order. A scan then decompresses only the
+ * streams it reads (a count(*) reads the time stream alone).
+ */
 static int compress_raw(struct vg_store *s, const struct seg *raw, struct seg *g)
 {
-	struct vg_strbuf payload = VG_STRBUF_INIT;
 	struct vg_colstream_writer w;
-	size_t off = 0, bound;
+	size_t off = 0, n, bound, dir;
+	ZSTD_CCtx *cctx = NULL;
 	int err = 0;
 
 	if (vg__colstream_init(&w, s->n_cols))
@@ -310,23 +315,37 @@ static int compress_raw(struct vg_store *s, const struct seg *raw, struct seg *g
 		vg__colstream_add(&w, raw->raw + off);
 		off += VG_REC_HEADER + len;
 	}
-	vg__colstream_finish(&w, &payload);
-	vg__colstream_release(&w);
-	bound = ZSTD_compressBound(payload.len);
+	n = s->n_cols + 2;
+	dir = 4 + 16 * n;
+	bound = dir;
+	for (size_t k = 0; k < n; k++)
+		bound += ZSTD_compressBound(w.streams[k].len);
 	g->blob = malloc(bound);
-	if (!g->blob) {
+	cctx = ZSTD_createCCtx();
+	if (!g->blob || !cctx) {
 		err = -ENOMEM;
 		goto out;
 	}
-	g->blob_len = ZSTD_compress(g->blob, bound, payload.buf, payload.len, ZSTD_LEVEL);
-	if (ZSTD_isError(g->blob_len)) {
-		err = -EIO;
-		goto out;
+	put_u32(g->blob, (uint32_t)n);
+	g->blob_len = dir;
+	g->payload_len = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t c = ZSTD_compressCCtx(cctx, g->blob + g->blob_len, bound - g->blob_len,
+					     w.streams[k].buf, w.streams[k].len, ZSTD_LEVEL);
+
+		if (ZSTD_isError(c)) {
+			err = -EIO;
+			goto out;
+		}
+		put_u64(g->blob + 4 + 16 * k, c);
+		put_u64(g->blob + 4 + 16 * k + 8, w.streams[k].len);
+		g->blob_len += c;
+		g->payload_len += w.streams[k].len;
 	}
-	g->payload_len = payload.len;
 	g->payload_crc = vg__crc32c(0, g->blob, g->blob_len);
 out:
-	vg_strbuf_release(&payload);
+	ZSTD_freeCCtx(cctx);
+	vg__colstream_release(&w);
 	return err;
 }
 
@@ -432,39 +451,96 @@ out:
 	return 0;
 }
 
-int vg__seg_load(struct vg_store *s, struct seg *g, uint8_t **payload)
+/* Parses the stream directory of @d->blob; false if it does not add up. */
+static bool parse_directory(struct vg_segdata *d, size_t n_expected)
 {
-	uint8_t *blob = g->blob, *out = NULL;
-	int fd = -1, err = 0;
-	size_t n;
+	size_t dir, off;
 
-	if (!blob) {
+	if (d->blob_len < 4 || get_u32(d->blob) != n_expected)
+		return false;
+	d->n_streams = (uint32_t)n_expected;
+	dir = 4 + 16 * n_expected;
+	if (d->blob_len < dir)
+		return false;
+	off = dir;
+	for (size_t k = 0; k < n_expected; k++) {
+		uint64_t c = get_u64(d->blob + 4 + 16 * k), r = get_u64(d->blob + 12 + 16 * k);
+
+		if (c > d->blob_len - off || r > (1ull << 33))
+			return false;
+		d->streams[k].off = off;
+		d->streams[k].comp_len = c;
+		d->streams[k].raw_len = r;
+		off += c;
+	}
+	return off == d->blob_len;
+}
+
+int vg__seg_data_open(struct vg_store *s, struct seg *g, struct vg_segdata **out)
+{
+	size_t n = s->n_cols + 2;
+	struct vg_segdata *d = calloc(1, sizeof(*d) + n * sizeof(d->streams[0]));
+	int fd = -1, err = 0;
+
+	if (!d)
+		return -ENOMEM;
+	d->blob = g->blob;
+	d->blob_len = g->blob_len;
+	if (!d->blob) {
 		fd = openat(s->dir_fd, g->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			return -errno;
-		blob = malloc(g->blob_len ? g->blob_len : 1);
-		err = blob ? pread_all(fd, blob, g->blob_len, SEG_HEADER_BYTES) : -ENOMEM;
+		if (fd < 0) {
+			err = -errno;
+			goto out;
+		}
+		d->owned = malloc(g->blob_len ? g->blob_len : 1);
+		err = d->owned ? pread_all(fd, d->owned, g->blob_len, SEG_HEADER_BYTES) : -ENOMEM;
 		close(fd);
-		if (!err && vg__crc32c(0, blob, g->blob_len) != g->payload_crc)
+		if (!err && vg__crc32c(0, d->owned, g->blob_len) != g->payload_crc)
 			err = -EBADMSG;
 		if (err)
 			goto out;
+		d->blob = d->owned;
 	}
-	out = malloc(g->payload_len ? g->payload_len : 1);
-	if (!out) {
-		err = -ENOMEM;
-		goto out;
-	}
-	n = ZSTD_decompress(out, g->payload_len, blob, g->blob_len);
-	if (ZSTD_isError(n) || n != g->payload_len) {
+	if (!parse_directory(d, n))
 		err = -EBADMSG;
-		goto out;
-	}
-	*payload = out;
-	out = NULL;
 out:
-	free(out);
-	if (blob != g->blob)
-		free(blob);
-	return err;
+	if (err) {
+		vg__seg_data_free(d);
+		return err;
+	}
+	*out = d;
+	return 0;
+}
+
+int vg__seg_data_stream(struct vg_segdata *d, size_t k, const uint8_t **p, size_t *len)
+{
+	struct vg_segstream *st = &d->streams[k];
+	size_t got;
+
+	if (k >= d->n_streams)
+		return -EINVAL;
+	if (!st->raw) {
+		st->raw = malloc(st->raw_len ? st->raw_len : 1);
+		if (!st->raw)
+			return -ENOMEM;
+		got = ZSTD_decompress(st->raw, st->raw_len, d->blob + st->off, st->comp_len);
+		if (ZSTD_isError(got) || got != st->raw_len) {
+			free(st->raw);
+			st->raw = NULL;
+			return -EBADMSG;
+		}
+	}
+	*p = st->raw;
+	*len = st->raw_len;
+	return 0;
+}
+
+void vg__seg_data_free(struct vg_segdata *d)
+{
+	if (!d)
+		return;
+	for (uint32_t k = 0; k < d->n_streams; k++)
+		free(d->streams[k].raw);
+	free(d->owned);
+	free(d);
 }

@@ -108,8 +108,27 @@ int vg__seg_seal(struct vg_store *s, struct seg *raw, struct seg **out);
 /* Opens sealed segment file @file (in the store's directory), checking it whole. */
 int vg__seg_open_sealed(struct vg_store *s, const char *file, struct seg **out);
 
-/* Reads and decompresses a sealed segment's payload (heap, caller frees). */
-int vg__seg_load(struct vg_store *s, struct seg *g, uint8_t **payload);
+/* A sealed segment opened for reading: its streams, decompressed on demand. */
+struct vg_segstream {
+	uint64_t off, comp_len, raw_len; /* the zstd frame within the blob */
+	uint8_t *raw;			 /* decompressed, or NULL until asked for */
+};
+
+struct vg_segdata {
+	const uint8_t *blob; /* the segment's blob, or owned */
+	size_t blob_len;
+	uint8_t *owned;	    /* blob read from the file (checked against its CRC) */
+	uint32_t n_streams; /* eid, time, then one per payload column */
+	struct vg_segstream streams[];
+};
+
+/* Opens sealed segment @g for reading. Returns 0 or -errno (-EBADMSG: corrupt). */
+int vg__seg_data_open(struct vg_store *s, struct seg *g, struct vg_segdata **out);
+
+/* Stream @k, decompressed (borrowed until vg__seg_data_free()). */
+int vg__seg_data_stream(struct vg_segdata *d, size_t k, const uint8_t **p, size_t *len);
+
+void vg__seg_data_free(struct vg_segdata *d);
 
 /* ---- meta.c: the durable floor and cursors ---- */
 
