@@ -613,7 +613,8 @@ void vg_store_expire(struct vg_store *s, int64_t now_ns)
 	for (size_t i = 0; i < s->n_segs; i++) {
 		struct seg *g = s->segs[i];
 
-		if (gone && i + 1 < s->n_segs && g->kind == SEG_SEALED && g->last_eid < floor)
+		/* Raw segments waiting to be sealed go too: no need to seal them. */
+		if (gone && i + 1 < s->n_segs && g->n_rows && g->last_eid < floor)
 			gone[n_gone++] = g;
 		else
 			s->segs[w++] = g;
