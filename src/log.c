@@ -27,7 +27,8 @@ void vg_log_set_level(enum vg_log_level level)
 
 bool vg_log_enabled(enum vg_log_level level)
 {
-	return (int)level <= atomic_load_explicit(&log_level, memory_order_relaxed);
+	return (int)level >= 0 &&
+	       (int)level <= atomic_load_explicit(&log_level, memory_order_relaxed);
 }
 
 static void log_write(enum vg_log_level level, const char *fmt, va_list ap)

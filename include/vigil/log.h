@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 enum vg_log_level {
+	VG_LOG_NONE = -1, /* as a threshold: nothing at all (fuzzers) */
 	VG_LOG_ERROR = 0,
 	VG_LOG_WARN = 1,
 	VG_LOG_INFO = 2,

@@ -250,8 +250,8 @@ static int header_decode(const struct vg_store *s, const uint8_t *h, struct seg 
 	g->payload_len = get_u64(h + 64);
 	g->blob_len = get_u64(h + 72);
 	if (!g->n_rows || g->last_eid < g->first_eid ||
-	    g->last_eid - g->first_eid + 1 != g->n_rows || g->payload_len > (1ull << 34) ||
-	    g->blob_len > (1ull << 34))
+	    g->last_eid - g->first_eid + 1 != g->n_rows || g->payload_len > SEG_MAX_PAYLOAD ||
+	    g->blob_len > SEG_MAX_PAYLOAD)
 		return -EBADMSG;
 	return 0;
 }
@@ -451,9 +451,15 @@ out:
 	return 0;
 }
 
-/* Parses the stream directory of @d->blob; false if it does not add up. */
-static bool parse_directory(struct vg_segdata *d, size_t n_expected)
+/*
+ * Parses the stream directory of @d->blob; false if it does not add up (the
+ * streams' sizes must sum to the header's @payload_len, and each stream has
+ * at least a byte per row).
+ */
+static bool parse_directory(struct vg_segdata *d, size_t n_expected, uint64_t payload_len,
+			    uint32_t n_rows)
 {
+	uint64_t total = 0;
 	size_t dir, off;
 
 	if (d->blob_len < 4 || get_u32(d->blob) != n_expected)
@@ -466,14 +472,15 @@ static bool parse_directory(struct vg_segdata *d, size_t n_expected)
 	for (size_t k = 0; k < n_expected; k++) {
 		uint64_t c = get_u64(d->blob + 4 + 16 * k), r = get_u64(d->blob + 12 + 16 * k);
 
-		if (c > d->blob_len - off || r > (1ull << 33))
+		if (c > d->blob_len - off || r > payload_len || r < n_rows)
 			return false;
+		total += r;
 		d->streams[k].off = off;
 		d->streams[k].comp_len = c;
 		d->streams[k].raw_len = r;
 		off += c;
 	}
-	return off == d->blob_len;
+	return off == d->blob_len && total == payload_len;
 }
 
 int vg__seg_data_open(struct vg_store *s, struct seg *g, struct vg_segdata **out)
@@ -501,7 +508,7 @@ int vg__seg_data_open(struct vg_store *s, struct seg *g, struct vg_segdata **out
 			goto out;
 		d->blob = d->owned;
 	}
-	if (!parse_directory(d, n))
+	if (!parse_directory(d, n, g->payload_len, g->n_rows))
 		err = -EBADMSG;
 out:
 	if (err) {
@@ -520,6 +527,9 @@ int vg__seg_data_stream(struct vg_segdata *d, size_t k, const uint8_t **p, size_
 	if (k >= d->n_streams)
 		return -EINVAL;
 	if (!st->raw) {
+		/* The frame must say the size the directory says before we allocate it. */
+		if (ZSTD_getFrameContentSize(d->blob + st->off, st->comp_len) != st->raw_len)
+			return -EBADMSG;
 		st->raw = malloc(st->raw_len ? st->raw_len : 1);
 		if (!st->raw)
 			return -ENOMEM;

@@ -32,6 +32,7 @@ enum seg_kind {
 #define SEG_MAGIC	 "VIGILSEG"
 #define SEG_VERSION	 1u
 #define SEG_HEADER_BYTES 96u
+#define SEG_MAX_PAYLOAD	 (1ull << 32) /* more than any head holds: a corrupt size */
 
 struct seg {
 	atomic_int refs;

@@ -6,12 +6,12 @@
  * rewrite, path splitting, and a real expansion under a small tree made
  * once in /tmp. Any input must end without a crash, a hang or a leak.
  */
+#include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
