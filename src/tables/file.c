@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "glob.h"
+#include "pathq.h"
 #include "util.h"
 #include "vigil/strbuf.h"
 
@@ -88,7 +89,6 @@ static const struct vg_column columns[] = {
 
 struct file_ctx {
 	struct vg_query *q;
-	const char *dir_text;	 /* the directory being listed, NULL: split the path */
 	struct vg_strbuf parent; /* scratch for the split directory */
 	unsigned statx_mask;
 };
@@ -135,29 +135,13 @@ static void file_stat_cols(struct vg_query *q, const struct statx *sx)
 	vg_row_text(q, C_TYPE, type_name(sx->stx_mode));
 }
 
-/*
- * The directory column of a row found by path: its parent, spelled as a
- * `directory =` constraint spells it when they name the same directory, so
- * `directory = '/etc/' AND path = '/etc/passwd'` keeps its row.
- */
-static void file_directory(struct file_ctx *fc, const char *parent, size_t len)
+/* One row for entry @e; a vanished entry gives none. */
+static int file_row(void *arg, const struct vg_path_entry *e)
 {
-	const char *v;
-	size_t pos = 0;
-
-	while ((v = vg_query_next_eq(fc->q, C_DIRECTORY, &pos))) {
-		if (vg_path_same_dir(v, parent, len)) {
-			vg_row_text(fc->q, C_DIRECTORY, v);
-			return;
-		}
-	}
-	vg_row_textn(fc->q, C_DIRECTORY, parent, len);
-}
-
-/* One row for @name in @dirfd, shown as @path; a vanished entry gives none. */
-static int file_row(struct file_ctx *fc, int dirfd, const char *name, const char *path, size_t len)
-{
+	struct file_ctx *fc = arg;
 	struct vg_query *q = fc->q;
+	int dirfd = e->dirfd;
+	const char *name = e->name;
 	struct statx lx, tx;
 	const struct statx *sx = &lx;
 	const char *base;
@@ -170,13 +154,12 @@ static int file_row(struct file_ctx *fc, int dirfd, const char *name, const char
 	if (is_link && statx(dirfd, name, AT_NO_AUTOMOUNT, fc->statx_mask, &tx) == 0)
 		sx = &tx;
 	vg_row_begin(q);
-	vg_row_textn(q, C_PATH, path, len);
-	if (fc->dir_text) {
-		vg_row_text(q, C_DIRECTORY, fc->dir_text);
+	vg_row_textn(q, C_PATH, e->path, e->len);
+	if (e->dir_text) {
+		vg_row_text(q, C_DIRECTORY, e->dir_text);
 		vg_row_text(q, C_FILENAME, name);
 	} else {
-		vg_path_split(path, &fc->parent, &base, &base_len);
-		file_directory(fc, fc->parent.buf, fc->parent.len);
+		vg_path_row_directory(q, C_DIRECTORY, e->path, &fc->parent, &base, &base_len);
 		vg_row_textn(q, C_FILENAME, base, base_len);
 	}
 	file_stat_cols(q, sx);
@@ -193,82 +176,13 @@ static int file_row(struct file_ctx *fc, int dirfd, const char *name, const char
 	return 0;
 }
 
-static int file_hit(void *arg, const struct vg_glob_hit *hit)
-{
-	return file_row(arg, hit->dirfd, hit->name, hit->path, hit->len);
-}
-
-/* Lists a directory found by a `directory LIKE` pattern. */
-static int file_dir_hit(void *arg, const struct vg_glob_hit *hit)
-{
-	struct file_ctx *fc = arg;
-
-	fc->dir_text = hit->path;
-	vg_glob_list(hit->dirfd, hit->name, hit->path, 0, file_hit, fc);
-	fc->dir_text = NULL;
-	return 0;
-}
-
-/* Expands one LIKE (or GLOB, rewritten) pattern on @col. */
-static int file_pattern(struct file_ctx *fc, int col, const struct vg_constraint *c)
-{
-	struct vg_strbuf like = VG_STRBUF_INIT;
-	const char *pattern = c->text;
-	int err;
-
-	if (c->op == VG_OP_GLOB) {
-		vg_glob_from_sqlite(c->text, &like);
-		pattern = like.buf;
-	}
-	if (col == C_PATH)
-		err = vg_glob(pattern, VG_GLOB_MARK, file_hit, fc);
-	else
-		err = vg_glob(pattern, VG_GLOB_DIRS, file_dir_hit, fc);
-	if (err == -EINVAL)
-		err = vg_query_error(
-		    fc->q, "file: '%%%%' is only allowed as the last component: %s", c->text);
-	vg_strbuf_release(&like);
-	return err;
-}
-
-/* Whether `path` has a constraint that produces rows (=, IN, LIKE, GLOB). */
-static bool file_has_path(const struct vg_query *q)
-{
-	size_t n;
-	const struct vg_constraint *c = vg_query_constraints(q, &n);
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i].col == C_PATH &&
-		    (c[i].op == VG_OP_EQ || c[i].op == VG_OP_LIKE || c[i].op == VG_OP_GLOB))
-			return true;
-	return false;
-}
-
 static int file_generate(struct vg_query *q)
 {
 	struct file_ctx fc = { .q = q, .parent = VG_STRBUF_INIT };
-	static const int cols[] = { C_PATH, C_DIRECTORY };
-	const struct vg_constraint *c;
-	const char *v;
-	size_t pos, n_cols;
-	int err = 0;
+	int err;
 
 	fc.statx_mask = STATX_BASIC_STATS | (vg_query_col_used(q, C_BTIME) ? STATX_BTIME : 0);
-	for (pos = 0; (v = vg_query_next_eq(q, C_PATH, &pos));)
-		file_row(&fc, AT_FDCWD, v, v, strlen(v));
-	/* Rows SQLite keeps match the path constraint: listing would only duplicate them. */
-	n_cols = file_has_path(q) ? 1 : 2;
-	for (pos = 0; n_cols == 2 && (v = vg_query_next_eq(q, C_DIRECTORY, &pos));) {
-		fc.dir_text = v;
-		vg_glob_list(AT_FDCWD, v, v, 0, file_hit, &fc);
-		fc.dir_text = NULL;
-	}
-	for (size_t i = 0; i < n_cols && !err; i++) {
-		for (pos = 0; !err && (c = vg_query_next_op(q, cols[i], VG_OP_LIKE, &pos));)
-			err = file_pattern(&fc, cols[i], c);
-		for (pos = 0; !err && (c = vg_query_next_op(q, cols[i], VG_OP_GLOB, &pos));)
-			err = file_pattern(&fc, cols[i], c);
-	}
+	err = vg_path_query(q, "file", C_PATH, C_DIRECTORY, VG_GLOB_MARK, file_row, &fc);
 	vg_strbuf_release(&fc.parent);
 	return err;
 }

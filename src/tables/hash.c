@@ -35,6 +35,7 @@
 #include <openssl/evp.h>
 
 #include "glob.h"
+#include "pathq.h"
 #include "vigil/strbuf.h"
 
 enum {
@@ -82,7 +83,6 @@ static const struct {
 
 struct hash_ctx {
 	struct vg_query *q;
-	const char *dir_text;	 /* the directory being listed, NULL: split the path */
 	struct vg_strbuf parent; /* scratch for the split directory */
 	unsigned char *buf;	 /* READ_BYTES, heap */
 	EVP_MD *md[N_DIGESTS];	 /* NULL: column not read */
@@ -196,27 +196,15 @@ static int hash_fd(struct hash_ctx *hc, int fd, uint64_t max_bytes)
 	return 0;
 }
 
-/* The directory column of a row found by path (see file.c's file_directory). */
-static void hash_directory(struct hash_ctx *hc, const char *path)
+/* One row for entry @e if it is a regular file; else none. */
+static int hash_file(void *arg, const struct vg_path_entry *e)
 {
-	const char *v, *base;
-	size_t pos = 0, base_len;
-
-	vg_path_split(path, &hc->parent, &base, &base_len);
-	while ((v = vg_query_next_eq(hc->q, C_DIRECTORY, &pos))) {
-		if (vg_path_same_dir(v, hc->parent.buf, hc->parent.len)) {
-			vg_row_text(hc->q, C_DIRECTORY, v);
-			return;
-		}
-	}
-	vg_row_textn(hc->q, C_DIRECTORY, hc->parent.buf, hc->parent.len);
-}
-
-/* One row for the regular file @name in @dirfd, shown as @path; else none. */
-static int hash_file(struct hash_ctx *hc, int dirfd, const char *name, unsigned char d_type,
-		     const char *path, size_t len)
-{
+	struct hash_ctx *hc = arg;
 	struct vg_query *q = hc->q;
+	int dirfd = e->dirfd;
+	const char *name = e->name, *base;
+	unsigned char d_type = e->d_type;
+	size_t base_len;
 	struct stat st;
 	int fd = -1;
 
@@ -230,11 +218,11 @@ static int hash_file(struct hash_ctx *hc, int dirfd, const char *name, unsigned 
 	if (hash_fd(hc, fd, hash_is_pseudo(hc, fd, st.st_dev) ? PSEUDO_MAX_BYTES : 0) < 0)
 		goto out;
 	vg_row_begin(q);
-	vg_row_textn(q, C_PATH, path, len);
-	if (hc->dir_text)
-		vg_row_text(q, C_DIRECTORY, hc->dir_text);
+	vg_row_textn(q, C_PATH, e->path, e->len);
+	if (e->dir_text)
+		vg_row_text(q, C_DIRECTORY, e->dir_text);
 	else
-		hash_directory(hc, path);
+		vg_path_row_directory(q, C_DIRECTORY, e->path, &hc->parent, &base, &base_len);
 	for (size_t i = 0; i < N_DIGESTS; i++)
 		if (hc->md[i])
 			vg_row_text(q, digests[i].col, hc->hex[i]);
@@ -246,85 +234,14 @@ out:
 	return 0;
 }
 
-static int hash_hit(void *arg, const struct vg_glob_hit *hit)
-{
-	return hash_file(arg, hit->dirfd, hit->name, hit->d_type, hit->path, hit->len);
-}
-
-/* Lists a directory found by a `directory LIKE` pattern. */
-static int hash_dir_hit(void *arg, const struct vg_glob_hit *hit)
-{
-	struct hash_ctx *hc = arg;
-
-	hc->dir_text = hit->path;
-	vg_glob_list(hit->dirfd, hit->name, hit->path, 0, hash_hit, hc);
-	hc->dir_text = NULL;
-	return 0;
-}
-
-/* Expands one LIKE (or GLOB, rewritten) pattern on @col. */
-static int hash_pattern(struct hash_ctx *hc, int col, const struct vg_constraint *c)
-{
-	struct vg_strbuf like = VG_STRBUF_INIT;
-	const char *pattern = c->text;
-	int err;
-
-	if (c->op == VG_OP_GLOB) {
-		vg_glob_from_sqlite(c->text, &like);
-		pattern = like.buf;
-	}
-	if (col == C_PATH)
-		err = vg_glob(pattern, 0, hash_hit, hc);
-	else
-		err = vg_glob(pattern, VG_GLOB_DIRS, hash_dir_hit, hc);
-	if (err == -EINVAL)
-		err = vg_query_error(
-		    hc->q, "hash: '%%%%' is only allowed as the last component: %s", c->text);
-	vg_strbuf_release(&like);
-	return err;
-}
-
-/* Whether `path` has a constraint that produces rows (=, IN, LIKE, GLOB). */
-static bool hash_has_path(const struct vg_query *q)
-{
-	size_t n;
-	const struct vg_constraint *c = vg_query_constraints(q, &n);
-
-	for (size_t i = 0; i < n; i++)
-		if (c[i].col == C_PATH &&
-		    (c[i].op == VG_OP_EQ || c[i].op == VG_OP_LIKE || c[i].op == VG_OP_GLOB))
-			return true;
-	return false;
-}
-
 static int hash_generate(struct vg_query *q)
 {
-	static const int cols[] = { C_PATH, C_DIRECTORY };
 	struct hash_ctx hc;
-	const struct vg_constraint *c;
-	const char *v;
-	size_t pos, n_cols;
 	int err;
 
 	err = hash_ctx_init(&hc, q);
-	if (err)
-		goto out;
-	for (pos = 0; (v = vg_query_next_eq(q, C_PATH, &pos));)
-		hash_file(&hc, AT_FDCWD, v, DT_UNKNOWN, v, strlen(v));
-	/* Rows SQLite keeps match the path constraint: listing would only duplicate them. */
-	n_cols = hash_has_path(q) ? 1 : 2;
-	for (pos = 0; n_cols == 2 && (v = vg_query_next_eq(q, C_DIRECTORY, &pos));) {
-		hc.dir_text = v;
-		vg_glob_list(AT_FDCWD, v, v, 0, hash_hit, &hc);
-		hc.dir_text = NULL;
-	}
-	for (size_t i = 0; i < n_cols && !err; i++) {
-		for (pos = 0; !err && (c = vg_query_next_op(q, cols[i], VG_OP_LIKE, &pos));)
-			err = hash_pattern(&hc, cols[i], c);
-		for (pos = 0; !err && (c = vg_query_next_op(q, cols[i], VG_OP_GLOB, &pos));)
-			err = hash_pattern(&hc, cols[i], c);
-	}
-out:
+	if (!err)
+		err = vg_path_query(q, "hash", C_PATH, C_DIRECTORY, 0, hash_file, &hc);
 	hash_ctx_release(&hc);
 	return err;
 }
