@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "vigil/strbuf.h"
 
 int vg_nsroot_open(int64_t pid, int *fd)
@@ -62,29 +63,7 @@ int vg_nsroot_read(int rootfd, const char *path, size_t max_bytes, struct vg_str
 
 	if (fd < 0)
 		return fd;
-	for (;;) {
-		size_t want = 65536;
-		ssize_t n;
-
-		if (max_bytes && out->len >= max_bytes) {
-			err = -EFBIG;
-			break;
-		}
-		if (max_bytes && want > max_bytes - out->len)
-			want = max_bytes - out->len;
-		vg_strbuf_grow(out, want);
-		n = read(fd, out->buf + out->len, want);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = -errno;
-			break;
-		}
-		if (n == 0)
-			break;
-		out->len += (size_t)n;
-		out->buf[out->len] = '\0';
-	}
+	err = vg_read_fd(fd, max_bytes, out);
 	close(fd);
 	return err;
 }

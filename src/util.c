@@ -16,7 +16,7 @@
 
 #include "vigil/strbuf.h"
 
-static int read_fd(int fd, size_t max_bytes, struct vg_strbuf *out)
+int vg_read_fd(int fd, size_t max_bytes, struct vg_strbuf *out)
 {
 	size_t got = 0;
 
@@ -55,7 +55,7 @@ int vg_read_file_at(int dirfd, const char *path, size_t max_bytes, struct vg_str
 
 	if (fd < 0)
 		return -errno;
-	err = read_fd(fd, max_bytes, out);
+	err = vg_read_fd(fd, max_bytes, out);
 	close(fd);
 	return err;
 }
@@ -67,7 +67,7 @@ int vg_read_file(const char *path, size_t max_bytes, bool nofollow, struct vg_st
 
 	if (fd < 0)
 		return -errno;
-	err = read_fd(fd, max_bytes, out);
+	err = vg_read_fd(fd, max_bytes, out);
 	close(fd);
 	return err;
 }

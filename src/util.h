@@ -21,6 +21,9 @@ struct vg_strbuf;
  */
 int vg_read_file(const char *path, size_t max_bytes, bool nofollow, struct vg_strbuf *out);
 
+/* As vg_read_file() on an open @fd (read from its position; not closed). */
+int vg_read_fd(int fd, size_t max_bytes, struct vg_strbuf *out);
+
 /* As vg_read_file() relative to the directory fd @dirfd. */
 int vg_read_file_at(int dirfd, const char *path, size_t max_bytes, struct vg_strbuf *out);
 

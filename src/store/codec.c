@@ -78,32 +78,6 @@ static int64_t wrap_add(int64_t a, int64_t b)
 	return (int64_t)((uint64_t)a + (uint64_t)b);
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
 size_t vg__record_bound(const struct vg_value *vals, size_t n)
 {
 	size_t bytes = VG_REC_HEADER + 16;
@@ -118,8 +92,8 @@ size_t vg__record_encode(uint8_t *p, uint64_t eid, int64_t time_ns, const struct
 {
 	uint8_t *body = p + VG_REC_HEADER, *w = body + 16;
 
-	put_u64(body, eid);
-	put_u64(body + 8, (uint64_t)time_ns);
+	vg__put_u64(body, eid);
+	vg__put_u64(body + 8, (uint64_t)time_ns);
 	for (size_t i = 0; i < n; i++) {
 		*w++ = (uint8_t)vals[i].type;
 		if (vals[i].type == VG_VAL_INT) {
@@ -131,8 +105,8 @@ size_t vg__record_encode(uint8_t *p, uint64_t eid, int64_t time_ns, const struct
 			w += vals[i].len;
 		}
 	}
-	put_u32(p, (uint32_t)(w - body));
-	put_u32(p + 4, vg__crc32c(0, body, (size_t)(w - body)));
+	vg__put_u32(p, (uint32_t)(w - body));
+	vg__put_u32(p + 4, vg__crc32c(0, body, (size_t)(w - body)));
 	return (size_t)(w - p);
 }
 
@@ -142,13 +116,13 @@ size_t vg__record_check(const uint8_t *p, size_t avail, uint64_t *eid, int64_t *
 
 	if (avail < VG_REC_HEADER + 16)
 		return 0;
-	len = get_u32(p);
+	len = vg__get_u32(p);
 	if (len < 16 || len > avail - VG_REC_HEADER)
 		return 0;
-	if (vg__crc32c(0, p + VG_REC_HEADER, len) != get_u32(p + 4))
+	if (vg__crc32c(0, p + VG_REC_HEADER, len) != vg__get_u32(p + 4))
 		return 0;
-	*eid = get_u64(p + VG_REC_HEADER);
-	*time_ns = (int64_t)get_u64(p + VG_REC_HEADER + 8);
+	*eid = vg__get_u64(p + VG_REC_HEADER);
+	*time_ns = (int64_t)vg__get_u64(p + VG_REC_HEADER + 8);
 	return VG_REC_HEADER + len;
 }
 
@@ -186,7 +160,7 @@ static bool read_value(const uint8_t **p, const uint8_t *end, struct vg_value *o
 
 bool vg__record_value(const uint8_t *p, size_t n_cols, size_t col, struct vg_value *out)
 {
-	const uint8_t *end = p + VG_REC_HEADER + get_u32(p);
+	const uint8_t *end = p + VG_REC_HEADER + vg__get_u32(p);
 	const uint8_t *r = p + VG_REC_HEADER + 16;
 
 	if (col >= n_cols)
@@ -231,10 +205,10 @@ static void add_varint(struct vg_strbuf *sb, uint64_t v)
 
 void vg__colstream_add(struct vg_colstream_writer *w, const uint8_t *rec)
 {
-	const uint8_t *end = rec + VG_REC_HEADER + get_u32(rec);
+	const uint8_t *end = rec + VG_REC_HEADER + vg__get_u32(rec);
 	const uint8_t *r = rec + VG_REC_HEADER + 16;
-	int64_t eid = (int64_t)get_u64(rec + VG_REC_HEADER);
-	int64_t t = (int64_t)get_u64(rec + VG_REC_HEADER + 8);
+	int64_t eid = (int64_t)vg__get_u64(rec + VG_REC_HEADER);
+	int64_t t = (int64_t)vg__get_u64(rec + VG_REC_HEADER + 8);
 
 	add_varint(&w->streams[0], vg__zigzag(wrap_sub(eid, w->prev[0])));
 	w->prev[0] = eid;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vigil/store.h"
 
@@ -17,6 +18,33 @@ struct vg_strbuf;
 
 /* CRC-32C (Castagnoli) of @len bytes, continuing from @crc (start with 0). */
 uint32_t vg__crc32c(uint32_t crc, const void *data, size_t len);
+
+/* Little-endian fixed-width fields of the store's formats (x86-64, aarch64). */
+static inline void vg__put_u32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static inline void vg__put_u64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+static inline uint32_t vg__get_u32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint64_t vg__get_u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
 
 static inline uint64_t vg__zigzag(int64_t v)
 {

@@ -190,65 +190,39 @@ out:
 	return 0;
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put_u64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
 static void header_encode(const struct vg_store *s, const struct seg *g, uint8_t *h)
 {
 	memset(h, 0, SEG_HEADER_BYTES);
 	memcpy(h, SEG_MAGIC, 8);
-	put_u32(h + 8, SEG_VERSION);
-	put_u32(h + 12, (uint32_t)s->n_cols);
-	put_u32(h + 16, g->n_rows);
-	put_u32(h + 20, g->payload_crc);
-	put_u64(h + 24, s->schema_hash);
-	put_u64(h + 32, g->first_eid);
-	put_u64(h + 40, g->last_eid);
-	put_u64(h + 48, (uint64_t)g->min_time);
-	put_u64(h + 56, (uint64_t)g->max_time);
-	put_u64(h + 64, g->payload_len);
-	put_u64(h + 72, g->blob_len);
-	put_u32(h + 88, vg__crc32c(0, h, 88));
+	vg__put_u32(h + 8, SEG_VERSION);
+	vg__put_u32(h + 12, (uint32_t)s->n_cols);
+	vg__put_u32(h + 16, g->n_rows);
+	vg__put_u32(h + 20, g->payload_crc);
+	vg__put_u64(h + 24, s->schema_hash);
+	vg__put_u64(h + 32, g->first_eid);
+	vg__put_u64(h + 40, g->last_eid);
+	vg__put_u64(h + 48, (uint64_t)g->min_time);
+	vg__put_u64(h + 56, (uint64_t)g->max_time);
+	vg__put_u64(h + 64, g->payload_len);
+	vg__put_u64(h + 72, g->blob_len);
+	vg__put_u32(h + 88, vg__crc32c(0, h, 88));
 }
 
 /* Fills @g from header @h; -EBADMSG if it is not one of ours for this store. */
 static int header_decode(const struct vg_store *s, const uint8_t *h, struct seg *g)
 {
-	if (memcmp(h, SEG_MAGIC, 8) || get_u32(h + 8) != SEG_VERSION ||
-	    get_u32(h + 88) != vg__crc32c(0, h, 88) || get_u32(h + 12) != s->n_cols ||
-	    get_u64(h + 24) != s->schema_hash)
+	if (memcmp(h, SEG_MAGIC, 8) || vg__get_u32(h + 8) != SEG_VERSION ||
+	    vg__get_u32(h + 88) != vg__crc32c(0, h, 88) || vg__get_u32(h + 12) != s->n_cols ||
+	    vg__get_u64(h + 24) != s->schema_hash)
 		return -EBADMSG;
-	g->n_rows = get_u32(h + 16);
-	g->payload_crc = get_u32(h + 20);
-	g->first_eid = get_u64(h + 32);
-	g->last_eid = get_u64(h + 40);
-	g->min_time = (int64_t)get_u64(h + 48);
-	g->max_time = (int64_t)get_u64(h + 56);
-	g->payload_len = get_u64(h + 64);
-	g->blob_len = get_u64(h + 72);
+	g->n_rows = vg__get_u32(h + 16);
+	g->payload_crc = vg__get_u32(h + 20);
+	g->first_eid = vg__get_u64(h + 32);
+	g->last_eid = vg__get_u64(h + 40);
+	g->min_time = (int64_t)vg__get_u64(h + 48);
+	g->max_time = (int64_t)vg__get_u64(h + 56);
+	g->payload_len = vg__get_u64(h + 64);
+	g->blob_len = vg__get_u64(h + 72);
 	if (!g->n_rows || g->last_eid < g->first_eid ||
 	    g->last_eid - g->first_eid + 1 != g->n_rows || g->payload_len > SEG_MAX_PAYLOAD ||
 	    g->blob_len > SEG_MAX_PAYLOAD)
@@ -326,7 +300,7 @@ static int compress_raw(struct vg_store *s, const struct seg *raw, struct seg *g
 		err = -ENOMEM;
 		goto out;
 	}
-	put_u32(g->blob, (uint32_t)n);
+	vg__put_u32(g->blob, (uint32_t)n);
 	g->blob_len = dir;
 	g->payload_len = 0;
 	for (size_t k = 0; k < n; k++) {
@@ -337,8 +311,8 @@ static int compress_raw(struct vg_store *s, const struct seg *raw, struct seg *g
 			err = -EIO;
 			goto out;
 		}
-		put_u64(g->blob + 4 + 16 * k, c);
-		put_u64(g->blob + 4 + 16 * k + 8, w.streams[k].len);
+		vg__put_u64(g->blob + 4 + 16 * k, c);
+		vg__put_u64(g->blob + 4 + 16 * k + 8, w.streams[k].len);
 		g->blob_len += c;
 		g->payload_len += w.streams[k].len;
 	}
@@ -462,7 +436,7 @@ static bool parse_directory(struct vg_segdata *d, size_t n_expected, uint64_t pa
 	uint64_t total = 0;
 	size_t dir, off;
 
-	if (d->blob_len < 4 || get_u32(d->blob) != n_expected)
+	if (d->blob_len < 4 || vg__get_u32(d->blob) != n_expected)
 		return false;
 	d->n_streams = (uint32_t)n_expected;
 	dir = 4 + 16 * n_expected;
@@ -470,7 +444,8 @@ static bool parse_directory(struct vg_segdata *d, size_t n_expected, uint64_t pa
 		return false;
 	off = dir;
 	for (size_t k = 0; k < n_expected; k++) {
-		uint64_t c = get_u64(d->blob + 4 + 16 * k), r = get_u64(d->blob + 12 + 16 * k);
+		uint64_t c = vg__get_u64(d->blob + 4 + 16 * k),
+			 r = vg__get_u64(d->blob + 12 + 16 * k);
 
 		if (c > d->blob_len - off || r > payload_len || r < n_rows)
 			return false;

@@ -82,20 +82,9 @@ static int scw_read(int dirfd, const char *file, struct vg_strbuf *out)
 	if (fd < 0)
 		return -errno;
 	vg_strbuf_reset(out);
-	while (out->len < SC_MAX_VALUE) {
-		ssize_t n;
-
-		vg_strbuf_grow(out, 4096);
-		n = read(fd, out->buf + out->len, 4096);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			err = -errno;
-		if (n <= 0)
-			break;
-		out->len += (size_t)n;
-		out->buf[out->len] = '\0';
-	}
+	err = vg_read_fd(fd, SC_MAX_VALUE, out);
+	if (err == -EFBIG) /* a value that long is kept cut */
+		err = 0;
 	close(fd);
 	return err;
 }

@@ -51,16 +51,6 @@ static void write_file(const char *dir, const char *name, const void *a, size_t 
 	close(fd);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, 8);
-}
-
 /* A sealed segment of @n_rows rows whose blob is the input. */
 static void make_sealed(const char *dir, uint32_t n_rows, const uint8_t *blob, size_t len)
 {
@@ -68,18 +58,18 @@ static void make_sealed(const char *dir, uint32_t n_rows, const uint8_t *blob, s
 	char name[64];
 
 	memcpy(h, SEG_MAGIC, 8);
-	put32(h + 8, SEG_VERSION);
-	put32(h + 12, NCOLS);
-	put32(h + 16, n_rows);
-	put32(h + 20, vg__crc32c(0, blob, len));
-	put64(h + 24, SCHEMA);
-	put64(h + 32, 1);
-	put64(h + 40, n_rows);
-	put64(h + 48, 0);
-	put64(h + 56, 1000);
-	put64(h + 64, len);
-	put64(h + 72, len);
-	put32(h + 88, vg__crc32c(0, h, 88));
+	vg__put_u32(h + 8, SEG_VERSION);
+	vg__put_u32(h + 12, NCOLS);
+	vg__put_u32(h + 16, n_rows);
+	vg__put_u32(h + 20, vg__crc32c(0, blob, len));
+	vg__put_u64(h + 24, SCHEMA);
+	vg__put_u64(h + 32, 1);
+	vg__put_u64(h + 40, n_rows);
+	vg__put_u64(h + 48, 0);
+	vg__put_u64(h + 56, 1000);
+	vg__put_u64(h + 64, len);
+	vg__put_u64(h + 72, len);
+	vg__put_u32(h + 88, vg__crc32c(0, h, 88));
 	snprintf(name, sizeof(name), "%020u-%020u.seg", 1u, n_rows);
 	write_file(dir, name, h, sizeof(h), blob, len);
 }
@@ -93,8 +83,8 @@ static void make_head(const char *dir, const uint8_t *p, size_t len)
 	while (len > 1) {
 		size_t body = p[0] < len - 1 ? p[0] : len - 1;
 
-		put32(out + w, (uint32_t)body);
-		put32(out + w + 4, vg__crc32c(0, p + 1, body));
+		vg__put_u32(out + w, (uint32_t)body);
+		vg__put_u32(out + w + 4, vg__crc32c(0, p + 1, body));
 		memcpy(out + w + 8, p + 1, body);
 		w += 8 + body;
 		p += 1 + body;
