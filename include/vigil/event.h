@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * event.h - normalized events, as publishers hand them to subscribers.
+ *
+ * Every pointer in an event is callback-scoped: it dies when the sink
+ * callback returns, so a subscriber copies what it keeps.
+ */
+#ifndef VIGIL_EVENT_H
+#define VIGIL_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* File actions, with osquery's names (vg_file_action_name()). */
+enum vg_file_action {
+	VG_FILE_CREATED = 1,
+	VG_FILE_UPDATED,
+	VG_FILE_DELETED,
+	VG_FILE_MOVED_FROM,
+	VG_FILE_MOVED_TO,
+	VG_FILE_ATTRIBUTES_MODIFIED,
+	VG_FILE_OPENED,
+	VG_FILE_ACCESSED,
+};
+
+struct vg_file_event {
+	int64_t time_ns; /* when the publisher read it (CLOCK_REALTIME) */
+	enum vg_file_action action;
+	uint32_t cookie;  /* pairs MOVED_FROM with MOVED_TO (0: none) */
+	const char *path; /* absolute path of the file (any bytes but NUL) */
+	size_t path_len;
+	const char *old_path; /* MOVED_TO: the path it came from, when known; else NULL */
+	size_t old_path_len;
+	int32_t pid; /* the process that caused it, -1 when the kernel does not say */
+	bool is_dir; /* the object is a directory */
+};
+
+/* osquery's action name ("CREATED", ...). */
+const char *vg_file_action_name(enum vg_file_action a);
+
+/* Receives events from a publisher, on the publisher's thread. */
+struct vg_sink {
+	void (*file_event)(void *ctx, const struct vg_file_event *ev);
+	/* The kernel dropped events (queue overflow): what changed meanwhile is unknown. */
+	void (*overflow)(void *ctx, const char *publisher);
+	void *ctx;
+};
+
+#endif

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * publisher.h - a kernel interface behind a small ops table (one file per
+ * interface under publishers/, exporting only its ops).
+ *
+ * Lifecycle: probe() says whether the interface can work here; start()
+ * returns the publisher's opaque state with its watches in place; the
+ * core's event loop polls fd() and calls drain() when it is readable;
+ * update() applies a new watch set (config reload) without dropping the
+ * watches that stay; stop() releases everything (idempotent, NULL-safe).
+ * A publisher only turns kernel records into events for the sink: it never
+ * blocks, hashes, scans or writes the store. It counts what the kernel
+ * dropped.
+ */
+#ifndef VIGIL_PUBLISHER_H
+#define VIGIL_PUBLISHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vg_sink;
+
+/* One directory (or file) to watch. */
+struct vg_watch {
+	const char *path; /* absolute, canonical */
+	bool recursive;	  /* and everything below it, including directories made later */
+	bool accesses;	  /* also opens and reads (file_accesses categories) */
+};
+
+struct vg_watch_set {
+	const struct vg_watch *watches;
+	size_t n_watches;
+};
+
+struct vg_publisher_stats {
+	uint64_t received;	 /* events handed to the sink */
+	uint64_t dropped_kernel; /* events the kernel dropped (queue overflows) */
+	uint64_t overflows;	 /* overflow notices */
+	uint64_t watches;	 /* marks or watches in place */
+	uint64_t unwatched;	 /* paths that could not be watched (limits, errors) */
+};
+
+struct vg_publisher_ops {
+	const char *name;
+	/* 0 if usable here; -ENOSYS or -EPERM after logging why not. */
+	int (*probe)(void);
+	/* Starts with @ws in place; events go to @sink (borrowed until stop). */
+	int (*start)(const struct vg_watch_set *ws, const struct vg_sink *sink, void **state);
+	int (*fd)(void *state);
+	/* Reads until EAGAIN or @budget events; returns events read or -errno. */
+	int (*drain)(void *state, unsigned budget);
+	int (*update)(void *state, const struct vg_watch_set *ws);
+	void (*stop)(void *state);
+	void (*stats)(void *state, struct vg_publisher_stats *st);
+};
+
+extern const struct vg_publisher_ops vg_publisher_fanotify;
+extern const struct vg_publisher_ops vg_publisher_inotify;
+
+#endif
