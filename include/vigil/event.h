@@ -24,9 +24,14 @@ enum vg_file_action {
 	VG_FILE_ACCESSED,
 };
 
+/* What an UPDATED event saw, for coalescing write bursts. */
+#define VG_FILE_EV_WRITE (1u << 0) /* content written, the file may still be open */
+#define VG_FILE_EV_CLOSE (1u << 1) /* closed after writing: the content is final */
+
 struct vg_file_event {
 	int64_t time_ns; /* when the publisher read it (CLOCK_REALTIME) */
 	enum vg_file_action action;
+	unsigned flags;	  /* VG_FILE_EV_* (UPDATED) */
 	uint32_t cookie;  /* pairs MOVED_FROM with MOVED_TO (0: none) */
 	const char *path; /* absolute path of the file (any bytes but NUL) */
 	size_t path_len;
