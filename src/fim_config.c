@@ -81,8 +81,8 @@ bool vg_fim_pattern_match(const char *pattern, const char *path, size_t len)
 {
 	const char *pp = pattern, *pend = pattern + strlen(pattern);
 	const char *sp = path, *send = path + len;
-	const char *pc, *sc;
-	size_t pcl, scl;
+	const char *pc = NULL, *sc = NULL;
+	size_t pcl = 0, scl = 0;
 
 	for (;;) {
 		bool have_p = next_comp(&pp, pend, &pc, &pcl);
@@ -108,8 +108,8 @@ static bool has_wildcard(const char *s, size_t len)
 /* Checks that `%%` stands only as the last component of @p. */
 static bool valid_pattern(const char *p)
 {
-	const char *s = p, *end = p + strlen(p), *c;
-	size_t cl;
+	const char *s = p, *end = p + strlen(p), *c = NULL;
+	size_t cl = 0;
 
 	if (p[0] != '/')
 		return false;
@@ -165,9 +165,9 @@ static int add_watch(struct vg_fim_config *c, const char *root, size_t len, bool
 /* Where pattern @p is watched (see the header). */
 static int watch_pattern(struct vg_fim_config *c, const char *p, bool accesses)
 {
-	const char *s = p, *end = p + strlen(p), *comp, *fixed_end = p, *parent_end = p;
+	const char *s = p, *end = p + strlen(p), *comp = NULL, *fixed_end = p, *parent_end = p;
 	bool wild = false, recursive = false;
-	size_t cl;
+	size_t cl = 0;
 
 	while (next_comp(&s, end, &comp, &cl)) {
 		if (has_wildcard(comp, cl)) {
