@@ -32,8 +32,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "digest.h"
 #include "glob.h"
 #include "pathq.h"
 #include "vigil/strbuf.h"
@@ -50,7 +49,6 @@ enum {
 
 #define REQ_PATH	 (VG_COL_REQUIRED | VG_COL_INDEX | VG_COL_OPTIMIZED)
 #define REQ_DIR		 (VG_COL_REQUIRED | VG_COL_OPTIMIZED)
-#define READ_BYTES	 (1024 * 1024)
 /* Files of kernel pseudo file systems are hashed up to this many bytes
  * (/proc/kcore or /proc/self/pagemap would otherwise read for hours). */
 #define PSEUDO_MAX_BYTES (64 * 1024 * 1024)
@@ -69,14 +67,14 @@ static const struct vg_column columns[] = {
 				   "Mount namespace id" },
 };
 
-/* The digest columns, in column order. */
+/* The digest columns and their digests. */
 static const struct {
 	int col;
-	const char *name; /* OpenSSL's */
+	unsigned bit;
 } digests[] = {
-	{ C_MD5, "MD5" },
-	{ C_SHA1, "SHA1" },
-	{ C_SHA256, "SHA256" },
+	{ C_MD5, VG_DIGEST_MD5 },
+	{ C_SHA1, VG_DIGEST_SHA1 },
+	{ C_SHA256, VG_DIGEST_SHA256 },
 };
 
 #define N_DIGESTS VG_ARRAY_SIZE(digests)
@@ -84,55 +82,30 @@ static const struct {
 struct hash_ctx {
 	struct vg_query *q;
 	struct vg_strbuf parent; /* scratch for the split directory */
-	unsigned char *buf;	 /* READ_BYTES, heap */
-	EVP_MD *md[N_DIGESTS];	 /* NULL: column not read */
-	EVP_MD_CTX *mdctx[N_DIGESTS];
-	char hex[N_DIGESTS][2 * EVP_MAX_MD_SIZE + 1];
-	dev_t last_dev;	  /* the device last checked by hash_is_pseudo() */
-	bool last_pseudo; /* and its verdict */
+	struct vg_digest *dg;	 /* the digests whose columns are read; NULL: none */
+	dev_t last_dev;		 /* the device last checked by hash_is_pseudo() */
+	bool last_pseudo;	 /* and its verdict */
 	bool has_last;
 };
 
-/* Fetches the digests whose columns are read. Returns 0 or -ENOMEM. */
+/* Sets up the digests whose columns are read. Returns 0 or -ENOMEM. */
 static int hash_ctx_init(struct hash_ctx *hc, struct vg_query *q)
 {
+	unsigned which = 0;
+
 	memset(hc, 0, sizeof(*hc));
 	hc->q = q;
 	vg_strbuf_init(&hc->parent);
-	for (size_t i = 0; i < N_DIGESTS; i++) {
-		if (!vg_query_col_used(q, digests[i].col))
-			continue;
-		hc->md[i] = EVP_MD_fetch(NULL, digests[i].name, NULL);
-		hc->mdctx[i] = EVP_MD_CTX_new();
-		if (!hc->md[i] || !hc->mdctx[i])
-			return -ENOMEM;
-		if (!hc->buf)
-			hc->buf = malloc(READ_BYTES);
-		if (!hc->buf)
-			return -ENOMEM;
-	}
-	return 0;
+	for (size_t i = 0; i < N_DIGESTS; i++)
+		if (vg_query_col_used(q, digests[i].col))
+			which |= digests[i].bit;
+	return which ? vg_digest_new(which, &hc->dg) : 0;
 }
 
 static void hash_ctx_release(struct hash_ctx *hc)
 {
-	for (size_t i = 0; i < N_DIGESTS; i++) {
-		EVP_MD_CTX_free(hc->mdctx[i]);
-		EVP_MD_free(hc->md[i]);
-	}
-	free(hc->buf);
+	vg_digest_free(hc->dg);
 	vg_strbuf_release(&hc->parent);
-}
-
-static void to_hex(const unsigned char *d, unsigned len, char *out)
-{
-	static const char hexd[] = "0123456789abcdef";
-
-	for (unsigned i = 0; i < len; i++) {
-		out[2 * i] = hexd[d[i] >> 4];
-		out[2 * i + 1] = hexd[d[i] & 15];
-	}
-	out[2 * len] = '\0';
 }
 
 /* Whether @fd (on device @dev) is on a kernel pseudo file system; cached per device. */
@@ -149,51 +122,6 @@ static bool hash_is_pseudo(struct hash_ctx *hc, int fd, dev_t dev)
 				      sf.f_type == DEBUGFS_MAGIC || sf.f_type == TRACEFS_MAGIC ||
 				      sf.f_type == SECURITYFS_MAGIC || sf.f_type == BPF_FS_MAGIC);
 	return hc->last_pseudo;
-}
-
-/*
- * Reads @fd to the end (at most @max_bytes, 0: no cap) into the digests in
- * use, into hc->hex. Returns 0, -EFBIG past the cap, or -errno.
- */
-static int hash_fd(struct hash_ctx *hc, int fd, uint64_t max_bytes)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	uint64_t total = 0;
-	unsigned md_len;
-	bool any = false;
-
-	for (size_t i = 0; i < N_DIGESTS; i++) {
-		if (hc->md[i] && !EVP_DigestInit_ex2(hc->mdctx[i], hc->md[i], NULL))
-			return -ENOMEM;
-		any |= hc->md[i] != NULL;
-	}
-	if (!any)
-		return 0;
-	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	for (;;) {
-		ssize_t n = read(fd, hc->buf, READ_BYTES);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		total += (uint64_t)n;
-		if (max_bytes && total > max_bytes)
-			return -EFBIG;
-		for (size_t i = 0; i < N_DIGESTS; i++)
-			if (hc->md[i] && !EVP_DigestUpdate(hc->mdctx[i], hc->buf, (size_t)n))
-				return -EIO;
-	}
-	for (size_t i = 0; i < N_DIGESTS; i++) {
-		if (!hc->md[i])
-			continue;
-		if (!EVP_DigestFinal_ex(hc->mdctx[i], md, &md_len))
-			return -EIO;
-		to_hex(md, md_len, hc->hex[i]);
-	}
-	return 0;
 }
 
 /* One row for entry @e if it is a regular file; else none. */
@@ -215,7 +143,8 @@ static int hash_file(void *arg, const struct vg_path_entry *e)
 	fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto out;
-	if (hash_fd(hc, fd, hash_is_pseudo(hc, fd, st.st_dev) ? PSEUDO_MAX_BYTES : 0) < 0)
+	if (hc->dg &&
+	    vg_digest_fd(hc->dg, fd, hash_is_pseudo(hc, fd, st.st_dev) ? PSEUDO_MAX_BYTES : 0) < 0)
 		goto out;
 	vg_row_begin(q);
 	vg_row_textn(q, C_PATH, e->path, e->len);
@@ -223,9 +152,8 @@ static int hash_file(void *arg, const struct vg_path_entry *e)
 		vg_row_text(q, C_DIRECTORY, e->dir_text);
 	else
 		vg_path_row_directory(q, C_DIRECTORY, e->path, &hc->parent, &base, &base_len);
-	for (size_t i = 0; i < N_DIGESTS; i++)
-		if (hc->md[i])
-			vg_row_text(q, digests[i].col, hc->hex[i]);
+	for (size_t i = 0; i < N_DIGESTS && hc->dg; i++)
+		vg_row_text(q, digests[i].col, vg_digest_hex(hc->dg, digests[i].bit));
 	vg_row_int(q, C_PID_WITH_NAMESPACE, 0);
 	vg_row_end(q);
 out:
