@@ -60,12 +60,13 @@
 #include "vigil/strbuf.h"
 
 #define INO_BUF_BYTES	 (64 * 1024 + sizeof(struct inotify_event) + NAME_MAX + 1)
-#define INO_DEPTH_MAX	 64    /* directory levels one walk descends */
-#define INO_MOVES	 64    /* MOVED_FROMs remembered for their MOVED_TO */
-#define INO_SEEN_MAX	 65536 /* scanned paths remembered against duplicate CREATEDs */
-#define INO_SEEN_BUCKETS 1024  /* power of two */
-#define INO_MIN_BUCKETS	 256   /* power of two */
-#define INO_ROOT_TRIES	 4     /* attempts to catch a root appearing while we watch */
+#define INO_DEPTH_MAX	 64	      /* directory levels one walk descends */
+#define INO_MOVES	 64	      /* MOVED_FROMs remembered for their MOVED_TO */
+#define INO_SEEN_MAX	 65536	      /* scanned paths remembered against duplicate CREATEDs */
+#define INO_SEEN_BUCKETS 1024	      /* power of two */
+#define INO_MIN_BUCKETS	 256	      /* power of two */
+#define INO_RESYNC_NS	 1000000000LL /* at most one re-walk a second in a flood */
+#define INO_ROOT_TRIES	 4	      /* attempts to catch a root appearing while we watch */
 
 /* osquery's mask, plus the accesses for file_accesses paths. */
 #define INO_BASE_MASK                                                                       \
@@ -134,8 +135,9 @@ struct ino_state {
 	int64_t now_ns;	       /* when the current buffer was read */
 	int64_t max_watches;   /* fs.inotify.max_user_watches at start, -1 unknown */
 	struct vg_publisher_stats stats;
-	bool roots_dirty; /* a root may have appeared or gone: ino_resolve_roots() */
-	bool need_resync; /* events were lost: ino_resync() */
+	bool roots_dirty;	/* a root may have appeared or gone: ino_resolve_roots() */
+	bool need_resync;	/* events were lost: ino_resync() */
+	int64_t resync_mono_ns; /* when the last ino_resync() ran */
 	bool logged_enospc, logged_overflow, logged_error;
 	size_t buf_off, buf_len; /* unhandled records in buf (a drain budget ran out) */
 	_Alignas(struct inotify_event) char buf[INO_BUF_BYTES];
@@ -1024,6 +1026,7 @@ static void ino_handle(struct ino_state *st, const struct inotify_event *ie, con
 static void ino_resync(struct ino_state *st)
 {
 	st->need_resync = false;
+	st->resync_mono_ns = vg_mono_ns();
 	INO_FOREACH(st, r, next)
 	{
 		struct stat sb;
@@ -1101,6 +1104,7 @@ static int ino_fd(void *state)
 static int ino_drain(void *state, unsigned budget)
 {
 	struct ino_state *st = state;
+	bool caught_up = false;
 	unsigned n = 0;
 	int err = 0;
 
@@ -1119,6 +1123,7 @@ static int ino_drain(void *state, unsigned budget)
 				if (err == -EAGAIN) {
 					/* Everything queued before the scans is handled. */
 					ino_seen_clear(st);
+					caught_up = true;
 					err = 0;
 				} else if (!st->logged_error) {
 					st->logged_error = true;
@@ -1140,7 +1145,8 @@ static int ino_drain(void *state, unsigned budget)
 			ino_resolve_roots(st);
 		}
 	}
-	if (st->need_resync)
+	/* Re-walk once caught up, or once a second while a flood goes on. */
+	if (st->need_resync && (caught_up || vg_mono_ns() - st->resync_mono_ns > INO_RESYNC_NS))
 		ino_resync(st);
 	return err ? err : (int)n;
 }

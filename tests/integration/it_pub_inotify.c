@@ -618,6 +618,48 @@ VT_TEST(root_deleted_and_recreated)
 	free(dir);
 }
 
+/* A file as a root: its own events, not its siblings'; watched again when made anew. */
+VT_TEST(file_root)
+{
+	char *dir = vt_tmpdir();
+	char *f = path_of(dir, "watched"), *sib = path_of(dir, "sibling");
+	struct vg_watch w = { .path = f };
+	struct coll c = { 0 };
+	struct vg_sink sink;
+	void *st = NULL;
+	long del = -1, cre = -1;
+	bool ok = !vt_write_file(f, "1", 1);
+
+	if (ok)
+		st = start(&w, 1, &sink, &c);
+	if (st) {
+		ok = !vt_write_file(f, "22", 2) && !chmod(f, 0600) && !vt_write_file(sib, "s", 1) &&
+		     !unlink(f) && pump(st, &c, VG_FILE_DELETED, f) && !vt_write_file(f, "3", 1) &&
+		     pump(st, &c, VG_FILE_CREATED, f) && !chmod(f, 0640) &&
+		     pump(st, &c, VG_FILE_ATTRIBUTES_MODIFIED, f);
+		vg_publisher_inotify.stop(st);
+	}
+	del = find(&c, 0, VG_FILE_DELETED, f);
+	cre = find(&c, 0, VG_FILE_CREATED, f);
+	vt_rmtree(dir);
+	if (!ok)
+		dump(&c);
+	VT_ASSERT(st);
+	VT_ASSERT(ok);
+	VT_ASSERT(find(&c, 0, VG_FILE_UPDATED, f) >= 0);
+	VT_ASSERT(find(&c, 0, VG_FILE_UPDATED, f) < find(&c, 0, VG_FILE_ATTRIBUTES_MODIFIED, f));
+	VT_ASSERT(del >= 0 && cre > del);
+	VT_ASSERT_EQ(count(&c, VG_FILE_DELETED, f), 1);
+	VT_ASSERT_EQ(count(&c, VG_FILE_CREATED, f), 1);
+	VT_ASSERT(find(&c, (size_t)cre, VG_FILE_ATTRIBUTES_MODIFIED, f) > cre);
+	VT_ASSERT_EQ(count_prefix(&c, sib), 0);
+	VT_ASSERT(!c.v[cre].is_dir);
+	coll_free(&c);
+	free(f);
+	free(sib);
+	free(dir);
+}
+
 /* A root that does not exist at start is watched once it appears, however deep. */
 VT_TEST(root_missing_at_start)
 {
