@@ -95,7 +95,7 @@ struct fan_dir {
 struct fan_fs {
 	struct fan_fs *next;
 	unsigned char fsid[8];
-	int mount_fd;	 /* O_PATH root of the mount its paths resolve through */
+	int mount_fd;	 /* root of the mount its paths resolve through */
 	uint64_t mask;	 /* FAN_MARK_FILESYSTEM mask in place (0: none) */
 	uint64_t want;	 /* what the current reconcile pass wants */
 	bool was_marked; /* marked before this pass: it saw whatever appeared */
@@ -118,6 +118,7 @@ struct fan_watch {
 	bool is_new;	 /* not applied yet: no CREATED scan for what exists */
 	bool is_present; /* the root existed at the last reconcile */
 	bool is_failed;	 /* could not be watched (logged once) */
+	bool moved_in;	 /* a directory was renamed onto the root: scan what it holds */
 };
 
 struct fan_state {
@@ -279,8 +280,8 @@ static int fan_key_from_fd(int fd, struct fan_key *k)
 	return 0;
 }
 
-/* Opens (O_PATH) the object of @k through @fs's mount fd. Returns an fd or -errno. */
-static int fan_key_open(const struct fan_fs *fs, const struct fan_key *k)
+/* Opens the object of @k through @fs's mount fd with @flags. Returns an fd or -errno. */
+static int fan_key_open(const struct fan_fs *fs, const struct fan_key *k, int flags)
 {
 	union {
 		struct file_handle fh;
@@ -291,7 +292,7 @@ static int fan_key_open(const struct fan_fs *fs, const struct fan_key *k)
 	u.fh.handle_bytes = (unsigned)(k->len - FAN_KEY_HDR);
 	memcpy(&u.fh.handle_type, k->b + 8, 4);
 	memcpy(u.fh.f_handle, k->b + FAN_KEY_HDR, k->len - FAN_KEY_HDR);
-	fd = open_by_handle_at(fs->mount_fd, &u.fh, O_PATH | O_CLOEXEC);
+	fd = open_by_handle_at(fs->mount_fd, &u.fh, flags | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -347,7 +348,7 @@ static int fan_fs_get(struct fan_state *s, int fd, const char *path, struct fan_
 	fs = fan_fs_find(s, (const unsigned char *)&sf.f_fsid);
 	if (!fs) {
 		fan_mount_root(path, &s->tmp);
-		mfd = open(s->tmp.buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		mfd = open(s->tmp.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (mfd < 0)
 			return -errno;
 		fs = calloc(1, sizeof(*fs));
@@ -391,7 +392,8 @@ static int fan_mark_path(struct fan_state *s, const char *path, uint64_t mask, u
 	uint64_t add;
 	int fd, err;
 
-	fd = open(path, O_PATH | O_CLOEXEC);
+	/* Inode marks are on directories; fanotify_mark() takes no O_PATH fd (EBADF). */
+	fd = open(path, (fs_mask ? O_PATH : O_RDONLY | O_DIRECTORY | O_NONBLOCK) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	err = fan_key_from_fd(fd, &k);
@@ -435,7 +437,8 @@ out:
 /* Removes @bits from the mark of @im (the whole mark when @all). */
 static void fan_imark_trim(struct fan_state *s, struct fan_imark *im, uint64_t bits)
 {
-	int fd = fan_key_open(im->fs, &im->key);
+	/* fanotify_mark() takes no O_PATH fd (EBADF): open the directory. */
+	int fd = fan_key_open(im->fs, &im->key, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
 
 	/* ESTALE: the inode is gone, and its mark with it. */
 	if (fd >= 0) {
@@ -607,77 +610,85 @@ static void fan_nearest_ancestor(const char *path, struct vg_strbuf *out)
 	}
 }
 
-/* Puts @w's marks in place, or makes it wait for its root. Returns 0 or -errno. */
+/*
+ * Marks the existing root of @w (@st: its stat). A root that appeared where
+ * no filesystem mark saw it, or that a directory was renamed onto, is
+ * scanned: what it holds is reported as CREATED.
+ */
+static int fan_watch_mark(struct fan_state *s, struct fan_watch *w, const struct stat *st)
+{
+	uint64_t mask = s->base_mask | (w->accesses ? FAN_ACCESS_BITS : 0);
+	bool is_dir = S_ISDIR(st->st_mode), saw_it;
+	struct fan_fs *fs = NULL;
+	int err, fd;
+
+	fd = open(w->path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = fan_fs_get(s, fd, w->path, &fs);
+	close(fd);
+	if (err)
+		return err;
+	saw_it = fs->was_marked;
+	if (w->recursive) {
+		err = fan_mark_path(s, w->path, 0, mask);
+	} else if (is_dir) {
+		mask |= FAN_EVENT_ON_CHILD | FAN_DELETE_SELF | FAN_MOVE_SELF;
+		err = fan_mark_path(s, w->path, mask, 0);
+	} else {
+		fan_nearest_ancestor(w->path, &s->p2);
+		err = fan_mark_path(s, s->p2.buf, mask | FAN_EVENT_ON_CHILD, 0);
+	}
+	if (!err && is_dir && !w->is_new && ((!w->is_present && !saw_it) || w->moved_in)) {
+		size_t left = FAN_SCAN_MAX;
+
+		vg_strbuf_reset(&s->p1);
+		vg_strbuf_add(&s->p1, w->path, w->path_len);
+		fan_scan(s, &s->p1, w->recursive, 0, &left);
+	}
+	w->is_present = !err;
+	w->is_new = false;
+	w->moved_in = false;
+	return err;
+}
+
+/*
+ * Puts @w's marks in place, or makes it wait for its root on the nearest
+ * existing ancestor. Returns 0 or -errno.
+ */
 static int fan_watch_apply(struct fan_state *s, struct fan_watch *w)
 {
-	uint64_t acc = w->accesses ? FAN_ACCESS_BITS : 0;
-	struct vg_strbuf *anc = &s->p2;
-	struct fan_fs *fs = NULL;
+	uint64_t pending = FAN_CREATE | FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR |
+			   (s->has_rename ? FAN_RENAME : FAN_MOVED_TO);
+	struct vg_strbuf *anc = &s->p2, *next = &s->p1;
 	struct stat st;
-	int err = 0, fd;
+	int err;
 
 	for (int tries = 0; tries < FAN_SCAN_DEPTH; tries++) {
-		if (!stat(w->path, &st)) {
-			fd = open(w->path, O_PATH | O_CLOEXEC);
-			if (fd < 0)
-				return -errno;
-			err = fan_fs_get(s, fd, w->path, &fs);
-			close(fd);
-			if (err)
-				return err;
-			bool saw_it = fs->was_marked;
-
-			if (w->recursive) {
-				err = fan_mark_path(s, w->path, 0, s->base_mask | acc);
-			} else if (S_ISDIR(st.st_mode)) {
-				err = fan_mark_path(s, w->path,
-						    s->base_mask | acc | FAN_EVENT_ON_CHILD |
-							FAN_DELETE_SELF | FAN_MOVE_SELF,
-						    0);
-			} else {
-				fan_nearest_ancestor(w->path, anc);
-				err = fan_mark_path(s, anc->buf,
-						    s->base_mask | acc | FAN_EVENT_ON_CHILD, 0);
-			}
-			if (!err && !w->is_new && !w->is_present && !saw_it &&
-			    S_ISDIR(st.st_mode)) {
-				size_t left = FAN_SCAN_MAX;
-
-				vg_strbuf_reset(&s->p1);
-				vg_strbuf_add(&s->p1, w->path, w->path_len);
-				fan_scan(s, &s->p1, w->recursive, 0, &left);
-			}
-			w->is_present = !err;
-			w->is_new = false;
-			return err;
-		}
+		if (!stat(w->path, &st))
+			return fan_watch_mark(s, w, &st);
 		w->is_present = false;
 		w->is_new = false;
 		fan_nearest_ancestor(w->path, anc);
-		/* Creations and renames in the ancestor say when the root (or its parent) appears.
+		/* A recursive root keeps its filesystem mark: it sees the root appear, content too.
 		 */
 		if (w->recursive)
 			err = fan_mark_path(s, anc->buf, 0, s->base_mask);
 		else
-			err =
-			    fan_mark_path(s, anc->buf,
-					  FAN_CREATE | FAN_DELETE_SELF | FAN_MOVE_SELF | FAN_ONDIR |
-					      (s->has_rename ? FAN_RENAME : FAN_MOVED_TO),
-					  0);
+			err = fan_mark_path(s, anc->buf, pending, 0);
 		if (err)
 			return err;
-		/* Something below the ancestor may have appeared before its mark did. */
-		vg_strbuf_reset(&s->p1);
-		vg_strbuf_add(&s->p1, w->path, w->path_len);
-		{
-			const char *next = w->path + (anc->len == 1 ? 0 : anc->len) + 1;
-			const char *end = memchr(next, '/', w->path_len - (size_t)(next - w->path));
+		/* The next component may have appeared before the ancestor's mark did. */
+		vg_strbuf_reset(next);
+		vg_strbuf_add(next, w->path, w->path_len);
+		const char *p = w->path + (anc->len == 1 ? 0 : anc->len) + 1;
+		const char *end = memchr(p, '/', w->path_len - (size_t)(p - w->path));
 
-			if (end)
-				s->p1.len = (size_t)(end - w->path);
-			s->p1.buf[s->p1.len] = '\0';
+		if (end) {
+			next->len = (size_t)(end - w->path);
+			next->buf[next->len] = '\0';
 		}
-		if (stat(s->p1.buf, &st))
+		if (stat(next->buf, &st))
 			return 0;
 	}
 	return 0;
@@ -809,7 +820,7 @@ static int fan_key_path(struct fan_state *s, const struct fan_key *k, bool cache
 	fs = fan_fs_find(s, k->b);
 	if (!fs)
 		return -ENOENT;
-	fd = fan_key_open(fs, k);
+	fd = fan_key_open(fs, k, O_PATH);
 	if (fd < 0)
 		return fd;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
@@ -858,6 +869,11 @@ static void fan_dir_moved(struct fan_state *s, const struct fan_rec *fid,
 
 	if (from->len)
 		fan_cache_drop_tree(s, from->buf, from->len);
+	/* What the directory holds was seen under its old path, if at all. */
+	for (size_t i = 0; i < s->n_watches && to->len; i++)
+		if (s->watches[i].path_len == to->len &&
+		    !memcmp(s->watches[i].path, to->buf, to->len))
+			s->watches[i].moved_in = true;
 	if (fid->p && !fan_rec_key(fid, &k, &name)) {
 		fan_cache_drop(s, &k);
 		if (to->len)
@@ -1091,10 +1107,10 @@ static int fan_probe(void)
 		goto out;
 	}
 	/* Paths come from file handles: open_by_handle_at needs CAP_DAC_READ_SEARCH. */
-	fs.mount_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fs.mount_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = fs.mount_fd < 0 ? -errno : fan_key_from_fd(fs.mount_fd, &k);
 	if (!err) {
-		hfd = fan_key_open(&fs, &k);
+		hfd = fan_key_open(&fs, &k, O_PATH);
 		err = hfd < 0 ? hfd : 0;
 	}
 	if (err) {
