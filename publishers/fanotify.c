@@ -853,6 +853,20 @@ static int fan_rec_path(struct fan_state *s, const struct fan_rec *r, struct vg_
 	return 0;
 }
 
+/*
+ * Counts an event whose directory was deleted before it was read, so it has
+ * no path (logged first, then every 1000th). On a filesystem mark most are
+ * from outside every watch, hence INFO.
+ */
+static void fan_lost(struct fan_state *s)
+{
+	if (s->n_unresolved++ % 1000 == 0)
+		vg_log(VG_LOG_INFO,
+		       "fanotify: %llu events had no path: their directory was deleted before "
+		       "they were read",
+		       (unsigned long long)s->n_unresolved);
+}
+
 static uint32_t fan_next_cookie(struct fan_state *s)
 {
 	if (++s->cookie == 0)
@@ -894,7 +908,7 @@ static void fan_on_rename(struct fan_state *s, const struct fan_rec *from, const
 	if (!has_to)
 		vg_strbuf_reset(&s->p2);
 	if (!has_from && !has_to)
-		s->n_unresolved++;
+		fan_lost(s);
 	if ((has_from && fan_is_root_or_above(s, s->p1.buf, s->p1.len)) ||
 	    (has_to && fan_is_root_or_above(s, s->p2.buf, s->p2.len)))
 		s->is_dirty = true;
@@ -1040,7 +1054,7 @@ static void fan_on_event(struct fan_state *s, const struct fanotify_event_metada
 	}
 	vg_strbuf_reset(&s->p2);
 	if (dfid.p ? fan_rec_path(s, &dfid, &s->p1) : fan_rec_path(s, &fid, &s->p1)) {
-		s->n_unresolved++;
+		fan_lost(s);
 		return;
 	}
 	if ((mask & (FAN_CREATE | FAN_DELETE | FAN_MOVE)) &&
@@ -1273,7 +1287,7 @@ static int fan_drain(void *state, unsigned budget)
 		if (left < sizeof(m) || m.event_len < m.metadata_len || m.event_len > left ||
 		    m.metadata_len < sizeof(m) || m.vers != FANOTIFY_METADATA_VERSION) {
 			s->buf_off = s->buf_len; /* a malformed record: drop the rest of the read */
-			s->n_unresolved++;
+			fan_lost(s);
 			continue;
 		}
 		if (m.fd >= 0)
