@@ -1201,6 +1201,7 @@ static int fan_start(const struct vg_watch_set *ws, const struct vg_sink *sink, 
 	if (err)
 		goto out;
 	s->has_target = true;
+	s->has_rename = true;
 	err = fan_init_group(true, &s->fan_fd);
 	if (err == -EINVAL) { /* FAN_REPORT_TARGET_FID is 5.17+ */
 		s->has_target = false;
@@ -1210,11 +1211,15 @@ static int fan_start(const struct vg_watch_set *ws, const struct vg_sink *sink, 
 		vg_log(VG_LOG_ERROR, "fanotify: cannot start: %s", strerror(-err));
 		goto out;
 	}
-	/* FAN_RENAME (5.17+) reports both ends of a rename in one event. */
-	s->has_rename =
-	    !fanotify_mark(s->fan_fd, FAN_MARK_ADD, FAN_RENAME | FAN_ONDIR, AT_FDCWD, "/");
-	if (s->has_rename)
+	/*
+	 * FAN_RENAME (5.17+) reports both ends of a rename in one event; older
+	 * kernels reject the bit (EINVAL). Any other error (a root filesystem
+	 * that takes no fid marks) says nothing about it.
+	 */
+	if (!fanotify_mark(s->fan_fd, FAN_MARK_ADD, FAN_RENAME | FAN_ONDIR, AT_FDCWD, "/"))
 		fanotify_mark(s->fan_fd, FAN_MARK_REMOVE, FAN_RENAME | FAN_ONDIR, AT_FDCWD, "/");
+	else
+		s->has_rename = errno != EINVAL;
 	s->base_mask = FAN_CREATE | FAN_DELETE | FAN_MODIFY | FAN_CLOSE_WRITE | FAN_ATTRIB |
 		       FAN_ONDIR | (s->has_rename ? FAN_RENAME : FAN_MOVE);
 	s->ep_fd = epoll_create1(EPOLL_CLOEXEC);
