@@ -30,6 +30,8 @@ static struct binding {
 	const struct vg_table *table;
 	struct vg_store *store;
 	bool owned; /* opened by vg_events_open() */
+	vg_events_status_fn *status;
+	void *status_ctx;
 } bindings[MAX_EVENT_TABLES];
 static size_t n_bindings;
 
@@ -42,6 +44,8 @@ static _Thread_local struct {
 	char *name;
 	struct covered *covered;
 	size_t n_covered;
+	struct covered *memory; /* follow mode: the cursors, per store */
+	size_t n_memory;
 } run;
 
 static bool is_meta_column(const char *name)
@@ -98,6 +102,28 @@ int vg_events_bind(const char *table, struct vg_store *store)
 	b->store = store;
 	b->owned = false;
 	return 0;
+}
+
+int vg_events_set_publisher(const char *table, vg_events_status_fn *fn, void *ctx)
+{
+	struct binding *b = find(table);
+
+	if (!b)
+		return -ENOENT;
+	b->status = fn;
+	b->status_ctx = ctx;
+	return 0;
+}
+
+bool vg_events_publisher_status(const char *table, struct vg_events_publisher_status *st)
+{
+	struct binding *b = find(table);
+
+	memset(st, 0, sizeof(*st));
+	if (!b || !b->status)
+		return false;
+	b->status(b->status_ctx, st);
+	return true;
 }
 
 void vg_events_unbind(const char *table)
@@ -229,7 +255,10 @@ bool vg__events_query_active(void)
 
 uint64_t vg__events_query_cursor(struct vg_store *store)
 {
-	return run.name ? vg_store_cursor_get(store, run.name) : 0;
+	for (size_t i = 0; i < run.n_memory; i++)
+		if (run.memory[i].store == store)
+			return run.memory[i].eid;
+	return run.name && !run.memory ? vg_store_cursor_get(store, run.name) : 0;
 }
 
 void vg__events_query_covered(struct vg_store *store, uint64_t eid)
@@ -258,6 +287,15 @@ int vg_events_query_commit(void)
 {
 	int err = 0;
 
+	if (run.memory) { /* follow mode: the cursors stay in memory */
+		for (size_t i = 0; i < run.n_covered; i++)
+			for (size_t k = 0; k < run.n_memory; k++)
+				if (run.memory[k].store == run.covered[i].store &&
+				    run.covered[i].eid > run.memory[k].eid)
+					run.memory[k].eid = run.covered[i].eid;
+		run.n_covered = 0;
+		return 0;
+	}
 	for (size_t i = 0; run.name && i < run.n_covered; i++) {
 		int rc = vg_store_cursor_commit(run.covered[i].store, run.name, run.covered[i].eid);
 
@@ -265,6 +303,34 @@ int vg_events_query_commit(void)
 			err = rc;
 	}
 	return err;
+}
+
+int vg_events_follow_begin(void)
+{
+	vg_events_follow_end();
+	run.name = strdup("(follow)");
+	run.memory = calloc(n_bindings + 1, sizeof(*run.memory));
+	if (!run.name || !run.memory) {
+		vg_events_follow_end();
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n_bindings; i++) {
+		struct vg_store_stats st;
+
+		vg_store_stats(bindings[i].store, &st);
+		run.memory[run.n_memory].store = bindings[i].store;
+		run.memory[run.n_memory].eid = st.last_eid;
+		run.n_memory++;
+	}
+	return 0;
+}
+
+void vg_events_follow_end(void)
+{
+	vg_events_query_end();
+	free(run.memory);
+	run.memory = NULL;
+	run.n_memory = 0;
 }
 
 void vg_events_query_end(void)

@@ -6,11 +6,28 @@
  * time in nanoseconds.
  *
  * Rows live in the table's event store (include/vigil/events.h) and are read
- * through the event vtab with eid/time pushdown. The FIM subscriber that
- * turns fanotify/inotify events into these rows is the file integrity
- * monitoring work (TODO(#4)); until then the table holds what is appended to
- * its store (tests, benchmarks).
+ * through the event vtab with eid/time pushdown. src/fim.c matches kernel
+ * events to categories and queues them; here a worker thread makes each into
+ * a row: lstat for the file's metadata, MD5/SHA-1/SHA-256 in one pass for
+ * CREATED and closed UPDATED files (O_NOFOLLOW|O_NONBLOCK, regular files
+ * under the size cap only), and the acting process's exe and uid from
+ * /proc, cached briefly per pid (a process that has exited keeps its pid
+ * and loses the rest).
  */
+#include "vigil/subscriber.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "util.h"
+#include "vigil/store.h"
+#include "vigil/strbuf.h"
 #include "vigil/table.h"
 
 static const struct vg_column columns[] = {
@@ -48,3 +65,189 @@ const struct vg_table vg_table_file_events = {
 	.n_columns = VG_ARRAY_SIZE(columns),
 	.flags = VG_TABLE_EVENT,
 };
+
+/* Payload columns (the table's columns but time, eid and time_ns), in order. */
+enum {
+	P_TARGET_PATH,
+	P_CATEGORY,
+	P_ACTION,
+	P_TRANSACTION_ID,
+	P_INODE,
+	P_UID,
+	P_GID,
+	P_MODE,
+	P_SIZE,
+	P_ATIME,
+	P_MTIME,
+	P_CTIME,
+	P_MD5,
+	P_SHA1,
+	P_SHA256,
+	P_HASHED,
+	P_PID,
+	P_PROCESS_PATH,
+	P_PROCESS_UID,
+	P_OLD_PATH,
+	P_SOURCE,
+	P__COUNT,
+};
+
+#define PID_CACHE    64
+#define PID_CACHE_NS (2 * 1000000000LL)
+
+struct pid_entry {
+	int32_t pid;
+	int64_t uid;
+	int64_t until_ns;
+	char exe[4096];
+};
+
+struct vg_file_worker {
+	struct vg_digest *dg;
+	uint64_t hash_max;
+	struct pid_entry pids[PID_CACHE];
+};
+
+void vg_file_job_release(struct vg_file_job *j)
+{
+	free(j->category);
+	free(j->path);
+	free(j->old_path);
+	j->category = j->path = j->old_path = NULL;
+}
+
+int vg_file_worker_new(uint64_t hash_max_bytes, struct vg_file_worker **out)
+{
+	struct vg_file_worker *w = calloc(1, sizeof(*w));
+	int err;
+
+	if (!w)
+		return -ENOMEM;
+	err = vg_digest_new(VG_DIGEST_ALL, &w->dg);
+	if (err) {
+		free(w);
+		return err;
+	}
+	w->hash_max = hash_max_bytes;
+	*out = w;
+	return 0;
+}
+
+void vg_file_worker_free(struct vg_file_worker *w)
+{
+	if (!w)
+		return;
+	vg_digest_free(w->dg);
+	free(w);
+}
+
+static struct vg_value v_int(int64_t x)
+{
+	return (struct vg_value){ .type = VG_VAL_INT, .v.i = x };
+}
+
+static struct vg_value v_text(const char *s, size_t len)
+{
+	return (struct vg_value){ .type = VG_VAL_TEXT, .len = (uint32_t)len, .v.s = s };
+}
+
+/* The exe and uid of @pid, from the cache or /proc; NULL when unknown. */
+static const struct pid_entry *pid_info(struct vg_file_worker *w, int32_t pid, int64_t now)
+{
+	struct pid_entry *e = &w->pids[(uint32_t)pid % PID_CACHE];
+	struct vg_strbuf sb = VG_STRBUF_INIT;
+	char path[64];
+	const char *uid;
+	int n_read;
+	ssize_t n;
+
+	if (e->pid == pid && e->until_ns > now)
+		return e;
+	e->pid = -1;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, e->exe, sizeof(e->exe) - 1);
+	e->exe[n > 0 ? n : 0] = '\0';
+	e->uid = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	n_read = vg_read_file(path, 8192, false, &sb);
+	if ((n_read == 0 || n_read == -EFBIG) && (uid = strstr(sb.buf, "\nUid:")))
+		e->uid = strtoll(uid + 5, NULL, 10);
+	vg_strbuf_release(&sb);
+	if (n <= 0 && e->uid < 0)
+		return NULL; /* gone already */
+	e->pid = pid;
+	e->until_ns = now + PID_CACHE_NS;
+	return e;
+}
+
+/* Hashes @path into w->dg: 1, or -1 when it cannot (not regular, too big, gone). */
+static int hash_path(struct vg_file_worker *w, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	struct stat st;
+	int rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (!w->hash_max || (uint64_t)st.st_size <= w->hash_max) &&
+	    vg_digest_fd(w->dg, fd, w->hash_max) == 0)
+		rc = 1;
+	close(fd);
+	return rc;
+}
+
+int vg_file_events_append(struct vg_file_worker *w, struct vg_store *store,
+			  const struct vg_file_job *j, const struct vg_file_turn *turn)
+{
+	int err;
+	const char *action = vg_file_action_name(j->action);
+	struct vg_value v[P__COUNT];
+	const struct pid_entry *pe = NULL;
+	char mode[8];
+	struct stat st;
+	int hashed = 0;
+
+	for (size_t i = 0; i < P__COUNT; i++)
+		v[i] = (struct vg_value){ .type = VG_VAL_NULL };
+	v[P_TARGET_PATH] = v_text(j->path, j->path_len);
+	v[P_CATEGORY] = v_text(j->category, strlen(j->category));
+	v[P_ACTION] = v_text(action, strlen(action));
+	v[P_TRANSACTION_ID] = v_int(j->cookie);
+	if (j->action != VG_FILE_DELETED && j->action != VG_FILE_MOVED_FROM &&
+	    lstat(j->path, &st) == 0) {
+		v[P_INODE] = v_int((int64_t)st.st_ino);
+		v[P_UID] = v_int(st.st_uid);
+		v[P_GID] = v_int(st.st_gid);
+		vg_mode_octal(st.st_mode, mode);
+		v[P_MODE] = v_text(mode, strlen(mode));
+		v[P_SIZE] = v_int((int64_t)st.st_size);
+		v[P_ATIME] = v_int(st.st_atim.tv_sec);
+		v[P_MTIME] = v_int(st.st_mtim.tv_sec);
+		v[P_CTIME] = v_int(st.st_ctim.tv_sec);
+		if (j->hash)
+			hashed = S_ISREG(st.st_mode) ? hash_path(w, j->path) : -1;
+	} else if (j->hash) {
+		hashed = -1; /* gone before it could be read */
+	}
+	if (hashed == 1) {
+		v[P_MD5] = v_text(vg_digest_hex(w->dg, VG_DIGEST_MD5), 32);
+		v[P_SHA1] = v_text(vg_digest_hex(w->dg, VG_DIGEST_SHA1), 40);
+		v[P_SHA256] = v_text(vg_digest_hex(w->dg, VG_DIGEST_SHA256), 64);
+	}
+	v[P_HASHED] = v_int(hashed);
+	v[P_PID] = v_int(j->pid);
+	if (j->pid > 0 && (pe = pid_info(w, j->pid, vg_mono_ns()))) {
+		v[P_PROCESS_PATH] = v_text(pe->exe, strlen(pe->exe));
+		v[P_PROCESS_UID] = v_int(pe->uid);
+	}
+	if (j->old_path)
+		v[P_OLD_PATH] = v_text(j->old_path, j->old_path_len);
+	v[P_SOURCE] = j->from_scan ? v_text("scan", 4) : v_text("kernel", 6);
+	if (turn)
+		turn->wait(turn->arg, j->seq);
+	err = vg_store_append(store, j->time_ns, v, P__COUNT, NULL);
+	if (turn)
+		turn->done(turn->arg, j->seq);
+	return err;
+}

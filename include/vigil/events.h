@@ -58,6 +58,27 @@ void vg_events_unbind(const char *table);
 /* The store bound to @table, or NULL (events disabled). */
 struct vg_store *vg_events_store(const char *table);
 
+/* What a publisher feeding an event table reports (osquery_events). */
+struct vg_events_publisher_status {
+	const char *name;	 /* "fanotify", "inotify", ... */
+	uint64_t events;	 /* events received from the kernel */
+	uint64_t dropped_kernel; /* events the kernel dropped */
+	uint64_t overflows;	 /* queue overflow notices */
+	uint64_t watches;	 /* marks or watches in place */
+	uint64_t unwatched;	 /* paths that could not be watched */
+};
+
+typedef void vg_events_status_fn(void *ctx, struct vg_events_publisher_status *st);
+
+/*
+ * Says which publisher feeds @table: @fn(@ctx) is called (from any thread)
+ * when osquery_events is read, until vg_events_set_publisher(@table, NULL, NULL).
+ */
+int vg_events_set_publisher(const char *table, vg_events_status_fn *fn, void *ctx);
+
+/* Fills @st for @table's publisher; false if it has none. */
+bool vg_events_publisher_status(const char *table, struct vg_events_publisher_status *st);
+
 /* Payload columns of event table @t (columns but time, time_ns and eid). */
 size_t vg_events_payload_columns(const struct vg_table *t);
 
@@ -74,6 +95,15 @@ int vg_events_query_commit(void);
 
 /* Ends the run (without committing what was not committed). */
 void vg_events_query_end(void);
+
+/*
+ * Follow mode (vigil --follow) on this thread: like a scheduled run whose
+ * cursors live in memory and start at each table's newest row, so every
+ * later run sees only rows appended since the one before.
+ * vg_events_query_commit() advances them; vg_events_follow_end() ends it.
+ */
+int vg_events_follow_begin(void);
+void vg_events_follow_end(void);
 
 /*
  * For the event vtab: whether a run is active on this thread; if so its

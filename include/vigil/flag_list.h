@@ -23,14 +23,20 @@ VG_FLAG(database_path, STRING, "/var/lib/vigil", VG_FLAG_CLI,
 	"Directory of the event store (the shell keeps events in memory unless given)")
 VG_FLAG(disable_events, BOOL, "false", 0,
 	"Disable the event publishers and event tables (the shell defaults to true)")
+VG_FLAG(enable_file_events, BOOL, "false", 0,
+	"Monitor the config's file_paths into file_events (needs --disable_events=false)")
 VG_FLAG(events_expiry, INT, "3600", 0,
 	"Seconds an event row is kept (rows a scheduled query has not read yet stay)")
 VG_FLAG(events_fsync_ms, INT, "1000", 0,
 	"How often new event rows are synced to disk, bounding what a power loss takes")
 VG_FLAG(events_max, INT, "50000", 0,
 	"Maximum rows kept per event table (the oldest go first; 0: no cap)")
+VG_FLAG(file_events_publisher, STRING, "auto", 0,
+	"Kernel interface for file_events: auto (fanotify, else inotify), fanotify, inotify")
 VG_FLAG(flagfile, STRING, "", VG_FLAG_CLI,
 	"Line-delimited file of additional flags")
+VG_FLAG(follow, BOOL, "false", VG_FLAG_SHELL,
+	"Print the new rows of the event query given as they arrive, until interrupted")
 VG_FLAG(help, BOOL, "false", VG_FLAG_CLI,
 	"Show the flags with their defaults and exit")
 VG_FLAG(header, BOOL, "true", VG_FLAG_SHELL,
@@ -47,6 +53,8 @@ VG_FLAG(nullvalue, STRING, "", VG_FLAG_SHELL,
 	"Text printed for NULL values")
 VG_FLAG(planner, BOOL, "false", VG_FLAG_SHELL,
 	"Print the query plan of each statement (EXPLAIN QUERY PLAN) to stderr")
+VG_FLAG(read_max, INT, "52428800", 0,
+	"Largest file hashed for file_events, in bytes (larger ones get hashed = -1)")
 VG_FLAG(separator, STRING, "|", VG_FLAG_SHELL,
 	"Field separator for list mode (and csv mode, when given)")
 VG_FLAG(version, BOOL, "false", VG_FLAG_CLI,

@@ -5,18 +5,60 @@
  * prompt) and map the outcome to an exit code (0, or 1 after any error).
  */
 #include <errno.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fim.h"
 #include "shell.h"
 #include "sql.h"
 #include "vigil/config.h"
 #include "vigil/events.h"
 #include "vigil/flags.h"
 #include "vigil/log.h"
+#include "vigil/store.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* SIGINT/SIGTERM end --follow cleanly (no SA_RESTART: sleeps are cut short). */
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Starts file monitoring on the config in force (--enable_file_events). */
+static int start_fim(struct vg_fim **out)
+{
+	const struct vg_config *cfg = vg_config_current();
+	struct vg_fim_options o = {
+		.publisher = vg_flag_str(VG_F_file_events_publisher),
+		.hash_max_bytes =
+		    (uint64_t)(vg_flag_int(VG_F_read_max) > 0 ? vg_flag_int(VG_F_read_max) : 0),
+	};
+	struct vg_store *store = vg_events_store("file_events");
+
+	if (!cfg)
+		vg_log(VG_LOG_WARN, "fim: no config (--config_path): no file_paths to monitor");
+	if (!store)
+		return -ENOENT;
+	return vg_fim_start(cfg ? (const struct json_t *)vg_config_json(cfg) : NULL, store, &o,
+			    out);
+}
 
 static void print_help(const char *argv0)
 {
@@ -63,6 +105,7 @@ static int load_config(void)
 int main(int argc, char **argv)
 {
 	struct vg_shell sh;
+	struct vg_fim *fim = NULL;
 	sqlite3 *db = NULL;
 	char *err = NULL;
 	int rc = 0;
@@ -74,6 +117,9 @@ int main(int argc, char **argv)
 		free(err);
 		return 1;
 	}
+	/* Following an event query needs events. */
+	if (vg_flag_bool(VG_F_follow))
+		vg_flags_set_default("disable_events", "false");
 	if (vg_flag_bool(VG_F_help)) {
 		print_help("vigil");
 		return 0;
@@ -103,6 +149,11 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (!vg_flag_bool(VG_F_disable_events) && vg_flag_bool(VG_F_enable_file_events) &&
+	    start_fim(&fim)) {
+		rc = 1;
+		goto out;
+	}
 	vg_shell_init(&sh, db);
 	if (vg_flag_bool(VG_F_L))
 		vg_shell_dot(&sh, ".tables");
@@ -113,7 +164,15 @@ int main(int argc, char **argv)
 			vg_shell_dot(&sh, cmd);
 		free(cmd);
 	}
-	if (argc > 1) {
+	if (vg_flag_bool(VG_F_follow)) {
+		if (argc != 2) {
+			vg_log(VG_LOG_ERROR, "--follow needs exactly one query");
+			rc = 1;
+			goto out;
+		}
+		catch_stop_signals();
+		vg_shell_follow(&sh, argv[1], &stop_requested);
+	} else if (argc > 1) {
 		for (int i = 1; i < argc && !sh.quit; i++) {
 			if (argv[i][0] == '.')
 				vg_shell_dot(&sh, argv[i]);
@@ -131,6 +190,7 @@ int main(int argc, char **argv)
 	}
 	rc = sh.quit && sh.exit_code ? sh.exit_code : (sh.n_errors ? 1 : 0);
 out:
+	vg_fim_stop(fim);
 	sqlite3_close(db);
 	vg_events_close();
 	vg_config_set_current(NULL);

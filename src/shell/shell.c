@@ -19,9 +19,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
+#include "vigil/events.h"
 #include "vigil/flags.h"
 #include "vigil/strbuf.h"
 
@@ -118,6 +120,7 @@ static int run_statement(struct vg_shell *sh, sqlite3_stmt *st)
 			lens[i] = vals[i] ? (size_t)sqlite3_column_bytes(st, i) : 0;
 		}
 		vg_printer_row(pr, vals, lens);
+		sh->n_rows++;
 	}
 	/* osqueryi prints "[\n\n]" for an empty JSON result, nothing in other modes. */
 	if (!pr && rc == SQLITE_DONE && n > 0 && sh->opts.mode == VG_OUT_JSON) {
@@ -232,6 +235,36 @@ int vg_shell_run_stream(struct vg_shell *sh, FILE *fp)
 		rc = -1;
 	free(line);
 	vg_strbuf_release(&pending);
+	return rc;
+}
+
+int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t *stop)
+{
+	int rc = 0;
+
+	if (vg_events_follow_begin()) {
+		vg_shell_error(sh, "out of memory");
+		return -1;
+	}
+	if (sh->opts.mode == VG_OUT_JSON || sh->opts.mode == VG_OUT_JSON_PRETTY)
+		sh->opts.mode = VG_OUT_JSONL;
+	else if (sh->opts.mode == VG_OUT_PRETTY || sh->opts.mode == VG_OUT_COLUMN)
+		sh->opts.mode = VG_OUT_LIST; /* widths cannot be known ahead of a stream */
+	while (!*stop) {
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = 200 * 1000000 };
+		uint64_t before = sh->n_rows;
+
+		rc = vg_shell_exec(sh, sql);
+		if (rc)
+			break;
+		vg_events_query_commit();
+		if (sh->n_rows > before) {
+			sh->opts.header = false; /* once is enough */
+			fflush(sh->out);
+		}
+		nanosleep(&ts, NULL); /* a signal cuts it short */
+	}
+	vg_events_follow_end();
 	return rc;
 }
 

@@ -10,7 +10,9 @@
 #ifndef VIGIL_SHELL_SHELL_H
 #define VIGIL_SHELL_SHELL_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "output.h"
@@ -29,6 +31,7 @@ struct vg_shell {
 	bool quit;     /* .exit/.quit was run */
 	int exit_code; /* for .exit N */
 	unsigned n_errors;
+	uint64_t n_rows; /* rows printed so far */
 };
 
 /* Sets up @sh on @db with the output settings of the flags. */
@@ -49,6 +52,14 @@ int vg_shell_feed(struct vg_shell *sh, const char *line, struct vg_strbuf *pendi
 
 /* Reads and runs @fp to its end (non-interactive input). */
 int vg_shell_run_stream(struct vg_shell *sh, FILE *fp);
+
+/*
+ * Runs @sql over and over (every 200 ms), printing only the event rows that
+ * arrived since the run before (follow mode, see vg_events_follow_begin()),
+ * until *@stop is set. JSON modes print one object per line, flushed per
+ * row; the other modes print the header once. Returns 0 or -1 (error printed).
+ */
+int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t *stop);
 
 /* The interactive prompt with line editing and history. */
 int vg_shell_interactive(struct vg_shell *sh);

@@ -8,6 +8,8 @@
  */
 #include "vigil/table.h"
 
+#include <stdbool.h>
+
 #include "vigil/events.h"
 #include "vigil/store.h"
 
@@ -64,15 +66,30 @@ static int osquery_events_generate(struct vg_query *q)
 
 	tables = vg_registry_tables(&n);
 	for (size_t i = 0; i < n; i++) {
+		struct vg_events_publisher_status ps;
 		struct vg_store *s;
 		struct vg_store_stats st;
+		bool has_pub;
 
 		if (!(tables[i]->flags & VG_TABLE_EVENT))
 			continue;
 		s = vg_events_store(tables[i]->name);
+		has_pub = vg_events_publisher_status(tables[i]->name, &ps);
+		if (has_pub) {
+			vg_row_begin(q);
+			vg_row_text(q, C_NAME, ps.name);
+			vg_row_text(q, C_PUBLISHER, ps.name);
+			vg_row_text(q, C_TYPE, "publisher");
+			vg_row_int(q, C_SUBSCRIPTIONS, (int64_t)ps.watches);
+			vg_row_int(q, C_EVENTS, (int64_t)ps.events);
+			vg_row_int(q, C_REFRESHES, 0);
+			vg_row_int(q, C_ACTIVE, 1);
+			vg_row_int(q, C_DROPPED_KERNEL, (int64_t)ps.dropped_kernel);
+			vg_row_end(q);
+		}
 		vg_row_begin(q);
 		vg_row_text(q, C_NAME, tables[i]->name);
-		vg_row_text(q, C_PUBLISHER, "");
+		vg_row_text(q, C_PUBLISHER, has_pub ? ps.name : "");
 		vg_row_text(q, C_TYPE, "subscriber");
 		vg_row_int(q, C_SUBSCRIPTIONS, 0);
 		vg_row_int(q, C_REFRESHES, 0);
@@ -85,7 +102,7 @@ static int osquery_events_generate(struct vg_query *q)
 			vg_row_int(q, C_BYTES_DISK, (int64_t)st.bytes_disk);
 			vg_row_int(q, C_OLDEST_TIME, st.oldest_time_ns / 1000000000);
 			vg_row_int(q, C_NEWEST_TIME, st.newest_time_ns / 1000000000);
-			vg_row_int(q, C_DROPPED_KERNEL, 0);
+			vg_row_int(q, C_DROPPED_KERNEL, (int64_t)ps.dropped_kernel);
 			vg_row_int(q, C_DROPPED_STORE, (int64_t)st.dropped_unread);
 			vg_row_int(q, C_EXPIRED, (int64_t)st.dropped_expired);
 			vg_row_int(q, C_CORRUPT_SEGMENTS, (int64_t)st.corrupt_segments);

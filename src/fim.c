@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * fim.c - file integrity monitoring at run time (see fim.h).
+ *
+ * HOW IT WORKS: one reader thread polls the publisher's fd and drains it;
+ * the sink callback (on that thread) matches each event to the config's
+ * categories, folds repeated writes to a file that is still open into the
+ * row already made for it (a write loop gives one UPDATED row per write
+ * burst plus one, hashed, when the file is closed), and queues a job per
+ * matching category. Worker threads take jobs and append rows; the reader
+ * never stats, hashes or writes the store. The queue is bounded: when it is
+ * full the reader waits, the kernel queue absorbs the burst, and an
+ * overflow there is counted.
+ *
+ * The config in force is swapped by vg_fim_reload() under cfg_lock, which
+ * the reader holds while it matches one drained batch.
+ */
+#include "fim.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "fim_config.h"
+#include "util.h"
+#include "vigil/event.h"
+#include "vigil/events.h"
+#include "vigil/flags.h"
+#include "vigil/log.h"
+#include "vigil/publisher.h"
+#include "vigil/subscriber.h"
+
+#define QUEUE_JOBS   65536u
+#define OPEN_WRITES  4096u /* buckets of the set of files written and not closed yet */
+#define MAX_WORKERS  8
+#define DRAIN_BUDGET 4096u
+
+struct open_write {
+	struct open_write *next;
+	uint64_t hash;
+	size_t len;
+	char path[];
+};
+
+struct vg_fim {
+	const struct vg_publisher_ops *pub;
+	void *pub_state;
+	struct vg_sink sink;
+	struct vg_store *store;
+	int stop_fd;
+
+	pthread_mutex_t cfg_lock; /* guards cfg and the open-write set */
+	struct vg_fim_config *cfg;
+	struct open_write *open_writes[OPEN_WRITES];
+	size_t n_open_writes;
+
+	uint64_t received, coalesced, overflows; /* under cfg_lock too */
+
+	pthread_mutex_t q_lock; /* guards the queue, the turns and rows */
+	pthread_cond_t q_nonempty, q_nonfull, q_idle, q_turn;
+	struct vg_file_job *jobs;
+	size_t q_head, q_len, in_flight;
+	uint64_t next_seq;   /* given to the next job queued */
+	uint64_t append_seq; /* the job whose row goes next */
+	bool stopping;
+	uint64_t rows;
+
+	pthread_t reader, workers[MAX_WORKERS];
+	unsigned n_workers;
+	bool reader_started;
+	uint64_t hash_max;
+};
+
+static uint64_t path_hash(const char *s, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* Finds (and with @unlink, removes) @path in the open-write set (cfg_lock held). */
+static bool open_write_take(struct vg_fim *f, const char *path, size_t len, bool unlink)
+{
+	uint64_t h = path_hash(path, len);
+	struct open_write **pp = &f->open_writes[h % OPEN_WRITES];
+
+	for (; *pp; pp = &(*pp)->next) {
+		struct open_write *w = *pp;
+
+		if (w->hash != h || w->len != len || memcmp(w->path, path, len))
+			continue;
+		if (unlink) {
+			*pp = w->next;
+			free(w);
+			f->n_open_writes--;
+		}
+		return true;
+	}
+	return false;
+}
+
+static void open_write_add(struct vg_fim *f, const char *path, size_t len)
+{
+	uint64_t h = path_hash(path, len);
+	struct open_write *w;
+
+	if (f->n_open_writes >= 16 * OPEN_WRITES) /* bounded: then nothing is folded */
+		return;
+	w = malloc(sizeof(*w) + len + 1);
+	if (!w)
+		return;
+	w->hash = h;
+	w->len = len;
+	memcpy(w->path, path, len);
+	w->path[len] = '\0';
+	w->next = f->open_writes[h % OPEN_WRITES];
+	f->open_writes[h % OPEN_WRITES] = w;
+	f->n_open_writes++;
+}
+
+static void open_writes_clear(struct vg_fim *f)
+{
+	for (size_t i = 0; i < OPEN_WRITES; i++) {
+		while (f->open_writes[i]) {
+			struct open_write *w = f->open_writes[i];
+
+			f->open_writes[i] = w->next;
+			free(w);
+		}
+	}
+	f->n_open_writes = 0;
+}
+
+/*
+ * Whether a write event is folded into a row made already: the first write
+ * to a file makes a row, the next ones do not until it is closed, deleted
+ * or moved (cfg_lock held).
+ */
+static bool fold_write(struct vg_fim *f, const struct vg_file_event *ev)
+{
+	if (ev->action == VG_FILE_UPDATED && (ev->flags & VG_FILE_EV_WRITE) &&
+	    !(ev->flags & VG_FILE_EV_CLOSE)) {
+		if (open_write_take(f, ev->path, ev->path_len, false))
+			return true;
+		open_write_add(f, ev->path, ev->path_len);
+		return false;
+	}
+	if (ev->action == VG_FILE_UPDATED || ev->action == VG_FILE_DELETED ||
+	    ev->action == VG_FILE_MOVED_FROM)
+		open_write_take(f, ev->path, ev->path_len, true);
+	return false;
+}
+
+static char *dup_bytes(const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+/* Queues a job (waits while the queue is full). Takes ownership of @j's strings. */
+static void enqueue(struct vg_fim *f, struct vg_file_job *j)
+{
+	pthread_mutex_lock(&f->q_lock);
+	while (f->q_len == QUEUE_JOBS && !f->stopping)
+		pthread_cond_wait(&f->q_nonfull, &f->q_lock);
+	j->seq = f->next_seq++;
+	f->jobs[(f->q_head + f->q_len) % QUEUE_JOBS] = *j;
+	f->q_len++;
+	pthread_cond_signal(&f->q_nonempty);
+	pthread_mutex_unlock(&f->q_lock);
+}
+
+static void on_file_event(void *ctx, const struct vg_file_event *ev)
+{
+	struct vg_fim *f = ctx;
+	bool access = ev->action == VG_FILE_OPENED || ev->action == VG_FILE_ACCESSED;
+	size_t n;
+
+	f->received++;
+	if (fold_write(f, ev)) {
+		f->coalesced++;
+		return;
+	}
+	n = vg_fim_config_n_categories(f->cfg);
+	for (size_t i = 0; i < n; i++) {
+		bool acc_cat = vg_fim_config_accesses(f->cfg, i);
+		struct vg_file_job j = {
+			.time_ns = ev->time_ns,
+			.action = ev->action,
+			.flags = ev->flags,
+			.cookie = ev->cookie,
+			.pid = ev->pid,
+		};
+
+		if ((access && !acc_cat) || !vg_fim_config_match(f->cfg, i, ev->path, ev->path_len))
+			continue;
+		/* Reading the file would itself be an access: accesses categories never hash. */
+		j.hash = !acc_cat && !ev->is_dir &&
+			 (ev->action == VG_FILE_CREATED ||
+			  (ev->action == VG_FILE_UPDATED && (ev->flags & VG_FILE_EV_CLOSE)));
+		j.category = strdup(vg_fim_config_category(f->cfg, i));
+		j.path = dup_bytes(ev->path, ev->path_len);
+		j.path_len = ev->path_len;
+		if (ev->old_path) {
+			j.old_path = dup_bytes(ev->old_path, ev->old_path_len);
+			j.old_path_len = ev->old_path_len;
+		}
+		if (!j.category || !j.path || (ev->old_path && !j.old_path)) {
+			vg_file_job_release(&j);
+			continue;
+		}
+		enqueue(f, &j);
+	}
+}
+
+static void on_overflow(void *ctx, const char *publisher)
+{
+	struct vg_fim *f = ctx;
+
+	(void)publisher;
+	f->overflows++;
+}
+
+static void *reader_main(void *arg)
+{
+	struct vg_fim *f = arg;
+	struct pollfd p[2] = { { .fd = f->pub->fd(f->pub_state), .events = POLLIN },
+			       { .fd = f->stop_fd, .events = POLLIN } };
+
+	for (;;) {
+		int rc = poll(p, 2, 1000);
+
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (rc > 0 && p[0].revents) {
+			pthread_mutex_lock(&f->cfg_lock);
+			rc = f->pub->drain(f->pub_state, DRAIN_BUDGET);
+			pthread_mutex_unlock(&f->cfg_lock);
+			if (rc < 0 && rc != -EAGAIN && rc != -EINTR) {
+				vg_log(VG_LOG_ERROR, "fim: %s stopped: %s", f->pub->name,
+				       strerror(-rc));
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Rows go to the store in arrival order (see struct vg_file_turn). */
+static void turn_wait(void *arg, uint64_t seq)
+{
+	struct vg_fim *f = arg;
+
+	pthread_mutex_lock(&f->q_lock);
+	while (f->append_seq != seq)
+		pthread_cond_wait(&f->q_turn, &f->q_lock);
+	pthread_mutex_unlock(&f->q_lock);
+}
+
+static void turn_done(void *arg, uint64_t seq)
+{
+	struct vg_fim *f = arg;
+
+	pthread_mutex_lock(&f->q_lock);
+	f->append_seq = seq + 1;
+	pthread_cond_broadcast(&f->q_turn);
+	pthread_mutex_unlock(&f->q_lock);
+}
+
+static void *worker_main(void *arg)
+{
+	struct vg_fim *f = arg;
+	const struct vg_file_turn turn = { .wait = turn_wait, .done = turn_done, .arg = f };
+	struct vg_file_worker *w = NULL;
+	unsigned errors = 0;
+
+	if (vg_file_worker_new(f->hash_max, &w))
+		vg_log(VG_LOG_ERROR, "fim: cannot start a worker: out of memory");
+	pthread_mutex_lock(&f->q_lock);
+	for (;;) {
+		struct vg_file_job j;
+		int err;
+
+		while (!f->q_len && !f->stopping)
+			pthread_cond_wait(&f->q_nonempty, &f->q_lock);
+		if (!f->q_len)
+			break;
+		j = f->jobs[f->q_head];
+		f->q_head = (f->q_head + 1) % QUEUE_JOBS;
+		f->q_len--;
+		f->in_flight++;
+		pthread_cond_signal(&f->q_nonfull);
+		pthread_mutex_unlock(&f->q_lock);
+		if (w) {
+			err = vg_file_events_append(w, f->store, &j, &turn);
+		} else { /* keep the turns moving */
+			err = -ENOMEM;
+			turn_wait(f, j.seq);
+			turn_done(f, j.seq);
+		}
+		if (err && !errors++)
+			vg_log(VG_LOG_ERROR, "fim: cannot store an event for %s: %s", j.path,
+			       strerror(-err));
+		vg_file_job_release(&j);
+		pthread_mutex_lock(&f->q_lock);
+		f->in_flight--;
+		f->rows += !err;
+		if (!f->q_len && !f->in_flight)
+			pthread_cond_broadcast(&f->q_idle);
+	}
+	pthread_mutex_unlock(&f->q_lock);
+	vg_file_worker_free(w);
+	return NULL;
+}
+
+/* The publisher to use: the one asked for, or the first that probes fine. */
+static const struct vg_publisher_ops *pick_publisher(const char *name)
+{
+	if (!strcmp(name, "fanotify"))
+		return vg_publisher_fanotify.probe() == 0 ? &vg_publisher_fanotify : NULL;
+	if (!strcmp(name, "inotify"))
+		return vg_publisher_inotify.probe() == 0 ? &vg_publisher_inotify : NULL;
+	if (strcmp(name, "auto")) {
+		vg_log(VG_LOG_ERROR,
+		       "fim: unknown --file_events_publisher %s (auto, fanotify, "
+		       "inotify)",
+		       name);
+		return NULL;
+	}
+	if (vg_publisher_fanotify.probe() == 0)
+		return &vg_publisher_fanotify;
+	vg_log(VG_LOG_WARN, "fim: fanotify unavailable, using inotify (no process attribution)");
+	return vg_publisher_inotify.probe() == 0 ? &vg_publisher_inotify : NULL;
+}
+
+static int compile(const struct json_t *config, struct vg_fim_config **out)
+{
+	char *err = NULL;
+	int rc = vg_fim_config_compile(config, out, &err);
+
+	if (rc)
+		vg_log(VG_LOG_ERROR, "fim: %s", err ? err : strerror(-rc));
+	free(err);
+	return rc;
+}
+
+/* osquery_events' view of the publisher (vg_events_set_publisher()). */
+static void publisher_status(void *ctx, struct vg_events_publisher_status *ps)
+{
+	struct vg_fim_stats st;
+
+	vg_fim_stats(ctx, &st);
+	ps->name = st.publisher;
+	ps->events = st.received;
+	ps->dropped_kernel = st.dropped_kernel;
+	ps->overflows = st.overflows;
+	ps->watches = st.watches;
+	ps->unwatched = st.unwatched;
+}
+
+int vg_fim_start(const struct json_t *config, struct vg_store *store,
+		 const struct vg_fim_options *o, struct vg_fim **out)
+{
+	struct vg_fim *f = calloc(1, sizeof(*f));
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	pthread_mutex_init(&f->cfg_lock, NULL);
+	pthread_mutex_init(&f->q_lock, NULL);
+	pthread_cond_init(&f->q_nonempty, NULL);
+	pthread_cond_init(&f->q_nonfull, NULL);
+	pthread_cond_init(&f->q_idle, NULL);
+	pthread_cond_init(&f->q_turn, NULL);
+	f->store = store;
+	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	f->jobs = calloc(QUEUE_JOBS, sizeof(*f->jobs));
+	f->hash_max = o->hash_max_bytes;
+	f->sink =
+	    (struct vg_sink){ .file_event = on_file_event, .overflow = on_overflow, .ctx = f };
+	err = f->stop_fd < 0 || !f->jobs ? -ENOMEM : compile(config, &f->cfg);
+	if (err)
+		goto fail;
+	f->pub = pick_publisher(o->publisher ? o->publisher : "auto");
+	if (!f->pub) {
+		err = -ENOSYS;
+		goto fail;
+	}
+	err = f->pub->start(vg_fim_config_watches(f->cfg), &f->sink, &f->pub_state);
+	if (err) {
+		vg_log(VG_LOG_ERROR, "fim: cannot start %s: %s", f->pub->name, strerror(-err));
+		f->pub = NULL;
+		goto fail;
+	}
+	f->n_workers = o->workers ? (o->workers < MAX_WORKERS ? o->workers : MAX_WORKERS) : 2;
+	for (unsigned i = 0; i < f->n_workers; i++)
+		pthread_create(&f->workers[i], NULL, worker_main, f);
+	f->reader_started = pthread_create(&f->reader, NULL, reader_main, f) == 0;
+	vg_log(VG_LOG_INFO, "fim: %s watching %zu roots", f->pub->name,
+	       vg_fim_config_watches(f->cfg)->n_watches);
+	vg_events_set_publisher("file_events", publisher_status, f);
+	*out = f;
+	return 0;
+fail:
+	vg_fim_stop(f);
+	return err;
+}
+
+int vg_fim_reload(struct vg_fim *f, const struct json_t *config)
+{
+	struct vg_fim_config *cfg = NULL, *old;
+	int err = compile(config, &cfg);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&f->cfg_lock);
+	err = f->pub->update(f->pub_state, vg_fim_config_watches(cfg));
+	old = err ? cfg : f->cfg;
+	if (!err)
+		f->cfg = cfg;
+	pthread_mutex_unlock(&f->cfg_lock);
+	vg_fim_config_free(old);
+	return err;
+}
+
+int vg_fim_sync(struct vg_fim *f, int timeout_ms)
+{
+	int64_t deadline = vg_mono_ns() + (int64_t)timeout_ms * 1000000;
+	struct pollfd p = { .fd = f->pub->fd(f->pub_state), .events = POLLIN };
+
+	while (vg_mono_ns() < deadline) {
+		bool idle;
+
+		pthread_mutex_lock(&f->q_lock);
+		idle = !f->q_len && !f->in_flight;
+		pthread_mutex_unlock(&f->q_lock);
+		/* Nothing unread in the kernel (the reader holds cfg_lock while draining). */
+		if (idle && poll(&p, 1, 0) == 0) {
+			pthread_mutex_lock(&f->cfg_lock);
+			pthread_mutex_unlock(&f->cfg_lock);
+			pthread_mutex_lock(&f->q_lock);
+			idle = !f->q_len && !f->in_flight;
+			pthread_mutex_unlock(&f->q_lock);
+			if (idle)
+				return 0;
+		}
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+void vg_fim_stats(struct vg_fim *f, struct vg_fim_stats *st)
+{
+	struct vg_publisher_stats ps = { 0 };
+
+	memset(st, 0, sizeof(*st));
+	/* The reader counts under cfg_lock (it holds it while draining). */
+	pthread_mutex_lock(&f->cfg_lock);
+	if (f->pub) {
+		f->pub->stats(f->pub_state, &ps);
+		st->publisher = f->pub->name;
+	}
+	st->received = f->received;
+	st->coalesced = f->coalesced;
+	st->overflows = f->overflows;
+	pthread_mutex_unlock(&f->cfg_lock);
+	pthread_mutex_lock(&f->q_lock);
+	st->rows = f->rows;
+	st->queued = f->q_len + f->in_flight;
+	pthread_mutex_unlock(&f->q_lock);
+	st->dropped_kernel = ps.dropped_kernel;
+	st->watches = ps.watches;
+	st->unwatched = ps.unwatched;
+}
+
+void vg_fim_stop(struct vg_fim *f)
+{
+	uint64_t one = 1;
+
+	if (!f)
+		return;
+	vg_events_set_publisher("file_events", NULL, NULL);
+	if (f->reader_started) {
+		if (write(f->stop_fd, &one, sizeof(one)) < 0)
+			vg_log(VG_LOG_WARN, "fim: cannot wake the reader: %s", strerror(errno));
+		pthread_join(f->reader, NULL);
+	}
+	if (f->pub)
+		f->pub->stop(f->pub_state);
+	pthread_mutex_lock(&f->q_lock);
+	f->stopping = true; /* workers finish what is queued, then leave */
+	pthread_cond_broadcast(&f->q_nonempty);
+	pthread_cond_broadcast(&f->q_nonfull);
+	pthread_mutex_unlock(&f->q_lock);
+	for (unsigned i = 0; i < f->n_workers; i++)
+		pthread_join(f->workers[i], NULL);
+	open_writes_clear(f);
+	vg_fim_config_free(f->cfg);
+	free(f->jobs);
+	if (f->stop_fd >= 0)
+		close(f->stop_fd);
+	pthread_cond_destroy(&f->q_turn);
+	pthread_cond_destroy(&f->q_idle);
+	pthread_cond_destroy(&f->q_nonfull);
+	pthread_cond_destroy(&f->q_nonempty);
+	pthread_mutex_destroy(&f->q_lock);
+	pthread_mutex_destroy(&f->cfg_lock);
+	free(f);
+}

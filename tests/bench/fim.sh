@@ -1,0 +1,91 @@
+# bench: FIM: create/write/rename/unlink workload; loss, CPU per event, slowdown; vs fatrace, inotifywait
+source "$(dirname "$0")/lib.sh"
+for p in fatrace inotify-tools bc; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
+done
+bench_build
+cmake --build "$root/build-bench" --target fim_workload -j"$(nproc)" >/dev/null
+work="$root/build-bench/fim_workload"
+n=$((long ? 100000 : 20000))
+scratch=$(mktemp -d /var/tmp/vigil-bench-fim.XXXXXX)
+chmod 700 "$scratch"
+tmpfs="$scratch/tmpfs"
+mkdir -p "$tmpfs"
+mount -t tmpfs -o size=512m vigil-bench "$tmpfs"
+cleanup() {
+	pkill -f "vigil-bench-fim" 2>/dev/null || true
+	umount -l "$tmpfs" 2>/dev/null || true
+	rm -rf "$scratch"
+}
+trap cleanup EXIT
+hz=$(getconf CLK_TCK)
+
+cpu_s() { # utime + stime of pid $1, in seconds
+	awk -v hz="$hz" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
+}
+
+# wait_quiet FILE: until FILE stops growing for 1 s (max 60 s).
+wait_quiet() {
+	local last=-1 cur i
+	for ((i = 0; i < 120; i++)); do
+		cur=$(wc -l <"$1")
+		[ "$cur" = "$last" ] && return 0
+		last=$cur
+		sleep 0.5
+	done
+}
+
+# one FS WRITERS LABEL CMD...: runs the workload under monitor CMD (or none).
+one() {
+	local dir=$1 writers=$2 label=$3
+	shift 3
+	local out="$scratch/$label.out" pid="" secs cpu lines
+	mkdir -p "$dir/w"
+	rm -f "$dir"/w/*
+	if [ $# -gt 0 ]; then
+		"$@" >"$out" 2>"$scratch/$label.err" &
+		pid=$!
+		sleep 1.5
+	fi
+	secs=$("$work" "$dir/w" "$n" "$writers" | sed -n 's/^seconds: //p')
+	if [ -n "$pid" ]; then
+		wait_quiet "$out"
+		cpu=$(cpu_s "$pid")
+		kill -INT "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		lines=$(wc -l <"$out")
+		echo "$label $secs $cpu $lines"
+	else
+		echo "$label $secs 0 0"
+	fi
+}
+
+report_fs() {
+	local fs=$1 dir=$2 writers=$3 expected=$((n * writers * 6))
+	local cfg="$scratch/vigil-$fs.conf"
+	printf '{"file_paths": {"bench": ["%s/w/%%%%"]}}\n' "$dir" >"$cfg"
+	local base vig fat ino
+	base=$(one "$dir" "$writers" none)
+	vig=$(one "$dir" "$writers" vigil "$VIGIL" --config_path "$cfg" --disable_events=false \
+		--enable_file_events --events_max 0 --follow --json \
+		"SELECT action FROM file_events")
+	fat=$( (cd "$dir/w" && one "$dir" "$writers" fatrace fatrace -c -t))
+	ino=$(one "$dir" "$writers" inotifywait inotifywait -m -r -q \
+		-e create,modify,close_write,moved_from,moved_to,delete "$dir/w")
+	local b_s
+	b_s=$(echo "$base" | cut -d' ' -f2)
+	echo "${fs}_${writers}w_files_per_s_unmonitored: $(echo "scale=0; $n * $writers / $b_s" | bc) files/s"
+	for r in "$vig" "$fat" "$ino"; do
+		read -r label s cpu lines <<<"$r"
+		echo "${fs}_${writers}w_${label}_slowdown: $(echo "scale=3; $s / $b_s" | bc) x"
+		echo "${fs}_${writers}w_${label}_events_captured: $lines events (expected $expected)"
+		[ "$label" != fatrace ] &&
+			echo "${fs}_${writers}w_${label}_loss: $(echo "scale=2; 100 * ($expected - $lines) / $expected" | bc) %"
+		[ "$lines" -gt 0 ] &&
+			echo "${fs}_${writers}w_${label}_cpu_per_event: $(echo "scale=2; 1000000 * $cpu / $lines" | bc) us"
+	done
+}
+
+report_fs ext4 "$scratch" 1
+report_fs tmpfs "$tmpfs" 2
