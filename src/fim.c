@@ -18,13 +18,16 @@
 #include "fim.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "fim_baseline.h"
 #include "fim_config.h"
 #include "util.h"
 #include "vigil/event.h"
@@ -73,6 +76,20 @@ struct vg_fim {
 	unsigned n_workers;
 	bool reader_started;
 	uint64_t hash_max;
+
+	/* The baseline scanner; scan_lock guards the fields after it. */
+	struct vg_fim_baseline *baseline;
+	pthread_t scanner;
+	bool scanner_started;
+	atomic_bool scan_stop;
+	uint64_t scan_rate;
+	pthread_mutex_t scan_lock;
+	pthread_cond_t scan_cond;
+	bool scan_due;
+	bool scanning_now;
+	json_t *scan_json;		      /* the FIM keys the next scan compiles */
+	const struct vg_fim_config *scanning; /* the scanner's own compiled copy */
+	uint64_t scans, scan_changes;
 };
 
 static uint64_t path_hash(const char *s, size_t len)
@@ -224,12 +241,87 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 	}
 }
 
+/* Asks the scanner for a scan (what changed while events were lost). */
+static void request_scan(struct vg_fim *f)
+{
+	pthread_mutex_lock(&f->scan_lock);
+	f->scan_due = true;
+	pthread_cond_broadcast(&f->scan_cond);
+	pthread_mutex_unlock(&f->scan_lock);
+}
+
 static void on_overflow(void *ctx, const char *publisher)
 {
 	struct vg_fim *f = ctx;
 
 	(void)publisher;
 	f->overflows++;
+	request_scan(f);
+}
+
+/* A difference the scanner found: a row like a kernel event's, source 'scan'. */
+static void on_scan_change(void *arg, enum vg_file_action action, const char *path, size_t len,
+			   size_t category)
+{
+	struct vg_fim *f = arg;
+	struct vg_file_job j = {
+		.time_ns = vg_now_ns(),
+		.action = action,
+		.pid = -1,
+		.from_scan = true,
+	};
+
+	j.hash = !vg_fim_config_accesses(f->scanning, category) &&
+		 (action == VG_FILE_CREATED || action == VG_FILE_UPDATED);
+	j.flags = action == VG_FILE_UPDATED ? VG_FILE_EV_CLOSE : 0;
+	j.category = strdup(vg_fim_config_category(f->scanning, category));
+	j.path = dup_bytes(path, len);
+	j.path_len = len;
+	if (!j.category || !j.path) {
+		vg_file_job_release(&j);
+		return;
+	}
+	enqueue(f, &j);
+}
+
+static void *scanner_main(void *arg)
+{
+	struct vg_fim *f = arg;
+
+	pthread_mutex_lock(&f->scan_lock);
+	while (!atomic_load(&f->scan_stop)) {
+		struct vg_fim_scan_stats st;
+
+		if (!f->scan_due) {
+			pthread_cond_wait(&f->scan_cond, &f->scan_lock);
+			continue;
+		}
+		struct vg_fim_config *cfg = NULL;
+		char *err = NULL;
+
+		f->scan_due = false;
+		f->scanning_now = true;
+		/* Its own copy of the config: the reader never waits for a scan. */
+		if (vg_fim_config_compile(f->scan_json, &cfg, &err)) {
+			free(err);
+			f->scanning_now = false;
+			pthread_cond_broadcast(&f->scan_cond);
+			continue;
+		}
+		pthread_mutex_unlock(&f->scan_lock);
+		f->scanning = cfg;
+		vg_fim_baseline_scan(f->baseline, cfg, f->hash_max, f->scan_rate, on_scan_change, f,
+				     &f->scan_stop, &st);
+		f->scanning = NULL;
+		vg_fim_config_free(cfg);
+		pthread_mutex_lock(&f->scan_lock);
+		f->scanning_now = false;
+		f->scans++;
+		f->scan_changes += st.changes;
+		pthread_cond_broadcast(&f->scan_cond);
+	}
+	pthread_mutex_unlock(&f->scan_lock);
+	return NULL;
 }
 
 static void *reader_main(void *arg)
@@ -306,6 +398,8 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&f->q_lock);
 		if (w) {
 			err = vg_file_events_append(w, f->store, &j, &turn);
+			if (!j.from_scan)
+				vg_fim_baseline_touch(f->baseline, j.path, j.path_len);
 		} else { /* keep the turns moving */
 			err = -ENOMEM;
 			turn_wait(f, j.seq);
@@ -357,6 +451,24 @@ static int compile(const struct json_t *config, struct vg_fim_config **out)
 	return rc;
 }
 
+/* A copy of the FIM keys of @config (an empty object for NULL), for the scanner. */
+static int fim_keys_copy(const struct json_t *config, json_t **out)
+{
+	static const char *const keys[] = { "file_paths", "exclude_paths", "file_accesses" };
+	json_t *copy = json_object();
+
+	for (size_t i = 0; copy && config && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get((json_t *)(uintptr_t)config, keys[i]);
+
+		if (v && json_object_set_new(copy, keys[i], json_deep_copy(v))) {
+			json_decref(copy);
+			copy = NULL;
+		}
+	}
+	*out = copy;
+	return copy ? 0 : -ENOMEM;
+}
+
 /* osquery_events' view of the publisher (vg_events_set_publisher()). */
 static void publisher_status(void *ctx, struct vg_events_publisher_status *ps)
 {
@@ -385,6 +497,10 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 	pthread_cond_init(&f->q_nonfull, NULL);
 	pthread_cond_init(&f->q_idle, NULL);
 	pthread_cond_init(&f->q_turn, NULL);
+	pthread_mutex_init(&f->scan_lock, NULL);
+	pthread_cond_init(&f->scan_cond, NULL);
+	atomic_init(&f->scan_stop, false);
+	f->scan_rate = o->scan_bytes_per_s;
 	f->store = store;
 	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->jobs = calloc(QUEUE_JOBS, sizeof(*f->jobs));
@@ -392,6 +508,10 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 	f->sink =
 	    (struct vg_sink){ .file_event = on_file_event, .overflow = on_overflow, .ctx = f };
 	err = f->stop_fd < 0 || !f->jobs ? -ENOMEM : compile(config, &f->cfg);
+	if (!err)
+		err = fim_keys_copy(config, &f->scan_json);
+	if (!err)
+		err = vg_fim_baseline_open(o->baseline, &f->baseline);
 	if (err)
 		goto fail;
 	f->pub = pick_publisher(o->publisher ? o->publisher : "auto");
@@ -409,6 +529,9 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 	for (unsigned i = 0; i < f->n_workers; i++)
 		pthread_create(&f->workers[i], NULL, worker_main, f);
 	f->reader_started = pthread_create(&f->reader, NULL, reader_main, f) == 0;
+	/* The first scan: what changed while vigil was not running. */
+	f->scan_due = true;
+	f->scanner_started = pthread_create(&f->scanner, NULL, scanner_main, f) == 0;
 	vg_log(VG_LOG_INFO, "fim: %s watching %zu roots", f->pub->name,
 	       vg_fim_config_watches(f->cfg)->n_watches);
 	vg_events_set_publisher("file_events", publisher_status, f);
@@ -433,7 +556,40 @@ int vg_fim_reload(struct vg_fim *f, const struct json_t *config)
 		f->cfg = cfg;
 	pthread_mutex_unlock(&f->cfg_lock);
 	vg_fim_config_free(old);
+	if (!err) { /* added paths get their baseline (and changed ones a report) */
+		json_t *keys = NULL;
+
+		err = fim_keys_copy(config, &keys);
+		pthread_mutex_lock(&f->scan_lock);
+		if (!err) {
+			json_decref(f->scan_json);
+			f->scan_json = keys;
+		}
+		pthread_mutex_unlock(&f->scan_lock);
+		request_scan(f);
+	}
 	return err;
+}
+
+int vg_fim_wait_scan(struct vg_fim *f, int timeout_ms)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&f->scan_lock);
+	while (f->scan_due && rc == 0) /* due: not taken by the scanner yet */
+		rc = pthread_cond_timedwait(&f->scan_cond, &f->scan_lock, &ts);
+	while (f->scanning_now && rc == 0)
+		rc = pthread_cond_timedwait(&f->scan_cond, &f->scan_lock, &ts);
+	pthread_mutex_unlock(&f->scan_lock);
+	return rc ? -ETIMEDOUT : 0;
 }
 
 int vg_fim_sync(struct vg_fim *f, int timeout_ms)
@@ -481,6 +637,10 @@ void vg_fim_stats(struct vg_fim *f, struct vg_fim_stats *st)
 	st->rows = f->rows;
 	st->queued = f->q_len + f->in_flight;
 	pthread_mutex_unlock(&f->q_lock);
+	pthread_mutex_lock(&f->scan_lock);
+	st->scans = f->scans;
+	st->scan_changes = f->scan_changes;
+	pthread_mutex_unlock(&f->scan_lock);
 	st->dropped_kernel = ps.dropped_kernel;
 	st->watches = ps.watches;
 	st->unwatched = ps.unwatched;
@@ -493,6 +653,13 @@ void vg_fim_stop(struct vg_fim *f)
 	if (!f)
 		return;
 	vg_events_set_publisher("file_events", NULL, NULL);
+	if (f->scanner_started) {
+		atomic_store(&f->scan_stop, true);
+		pthread_mutex_lock(&f->scan_lock);
+		pthread_cond_broadcast(&f->scan_cond);
+		pthread_mutex_unlock(&f->scan_lock);
+		pthread_join(f->scanner, NULL);
+	}
 	if (f->reader_started) {
 		if (write(f->stop_fd, &one, sizeof(one)) < 0)
 			vg_log(VG_LOG_WARN, "fim: cannot wake the reader: %s", strerror(errno));
@@ -507,11 +674,18 @@ void vg_fim_stop(struct vg_fim *f)
 	pthread_mutex_unlock(&f->q_lock);
 	for (unsigned i = 0; i < f->n_workers; i++)
 		pthread_join(f->workers[i], NULL);
+	/* A clean stop records what the kernel reported, so the next start is quiet. */
+	if (f->baseline)
+		vg_fim_baseline_refresh(f->baseline, f->hash_max);
+	vg_fim_baseline_close(f->baseline);
+	json_decref(f->scan_json);
 	open_writes_clear(f);
 	vg_fim_config_free(f->cfg);
 	free(f->jobs);
 	if (f->stop_fd >= 0)
 		close(f->stop_fd);
+	pthread_cond_destroy(&f->scan_cond);
+	pthread_mutex_destroy(&f->scan_lock);
 	pthread_cond_destroy(&f->q_turn);
 	pthread_cond_destroy(&f->q_idle);
 	pthread_cond_destroy(&f->q_nonfull);

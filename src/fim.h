@@ -3,7 +3,10 @@
  * fim.h - file integrity monitoring at run time: a kernel publisher
  * (fanotify, else inotify) on the watches of the config's file_paths, its
  * events matched to categories on the reader thread, and worker threads
- * making them rows of file_events (subscribers/file_events.c).
+ * making them rows of file_events (subscribers/file_events.c). A scanner
+ * thread compares the watched paths with the baseline (fim_baseline.h) at
+ * start, after a kernel queue overflow and after a reload, and reports what
+ * differs as rows with source = 'scan'.
  *
  * Owned by the thread that starts it (the shell's or daemon's main thread);
  * vg_fim_reload() and vg_fim_stop() are called from that thread.
@@ -18,9 +21,11 @@ struct vg_fim;
 struct vg_store;
 
 struct vg_fim_options {
-	const char *publisher;	 /* "auto", "fanotify" or "inotify" */
-	uint64_t hash_max_bytes; /* larger files are not hashed (hashed = -1); 0: no cap */
-	unsigned workers;	 /* enrichment threads (0: 2) */
+	const char *publisher;	   /* "auto", "fanotify" or "inotify" */
+	uint64_t hash_max_bytes;   /* larger files are not hashed (hashed = -1); 0: no cap */
+	unsigned workers;	   /* enrichment threads (0: 2) */
+	const char *baseline;	   /* the baseline's SQLite file; NULL: in memory */
+	uint64_t scan_bytes_per_s; /* hashing budget of baseline scans; 0: no limit */
 };
 
 struct vg_fim_stats {
@@ -33,6 +38,8 @@ struct vg_fim_stats {
 	uint64_t watches;	 /* marks or watches in place */
 	uint64_t unwatched;	 /* paths that could not be watched */
 	uint64_t queued;	 /* jobs waiting for a worker */
+	uint64_t scans;		 /* baseline scans finished */
+	uint64_t scan_changes;	 /* differences they reported (source = 'scan') */
 };
 
 /*
@@ -46,6 +53,9 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 
 /* Applies a new config: watches that stay keep their events. Returns 0 or -errno. */
 int vg_fim_reload(struct vg_fim *f, const struct json_t *config);
+
+/* Waits (at most @timeout_ms) for the baseline scan in progress (or due) to finish. */
+int vg_fim_wait_scan(struct vg_fim *f, int timeout_ms);
 
 /* Waits (at most @timeout_ms) until every event read so far is a row. Returns 0 or -ETIMEDOUT. */
 int vg_fim_sync(struct vg_fim *f, int timeout_ms);

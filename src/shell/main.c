@@ -51,13 +51,26 @@ static int start_fim(struct vg_fim **out)
 		    (uint64_t)(vg_flag_int(VG_F_read_max) > 0 ? vg_flag_int(VG_F_read_max) : 0),
 	};
 	struct vg_store *store = vg_events_store("file_events");
+	struct vg_events_options eo;
+	char baseline[4200];
+	int rc;
 
+	/* The baseline lives beside file_events' store when that is on disk. */
+	vg_events_options_from_flags(&eo, false);
+	if (eo.database_path) {
+		snprintf(baseline, sizeof(baseline), "%s/file_events/baseline.db",
+			 eo.database_path);
+		o.baseline = baseline;
+	}
+	o.scan_bytes_per_s = vg_flag_int(VG_F_file_scan_mb_per_s) > 0
+				 ? (uint64_t)vg_flag_int(VG_F_file_scan_mb_per_s) << 20
+				 : 0;
 	if (!cfg)
 		vg_log(VG_LOG_WARN, "fim: no config (--config_path): no file_paths to monitor");
 	if (!store)
 		return -ENOENT;
-	return vg_fim_start(cfg ? (const struct json_t *)vg_config_json(cfg) : NULL, store, &o,
-			    out);
+	rc = vg_fim_start(cfg ? (const struct json_t *)vg_config_json(cfg) : NULL, store, &o, out);
+	return rc;
 }
 
 static void print_help(const char *argv0)

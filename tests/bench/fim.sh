@@ -52,7 +52,7 @@ one() {
 	if [ -n "$pid" ]; then
 		wait_quiet "$out"
 		cpu=$(cpu_s "$pid")
-		kill -INT "$pid" 2>/dev/null || true
+		kill -TERM "$pid" 2>/dev/null || true # (SIGINT is ignored in background jobs)
 		wait "$pid" 2>/dev/null || true
 		lines=$(wc -l <"$out")
 		echo "$label $secs $cpu $lines"
@@ -62,7 +62,8 @@ one() {
 }
 
 report_fs() {
-	local fs=$1 dir=$2 writers=$3 expected=$((n * writers * 6))
+	local fs=$1 dir=$2 writers=$3
+	local expected=$((n * writers * 6))
 	local cfg="$scratch/vigil-$fs.conf"
 	printf '{"file_paths": {"bench": ["%s/w/%%%%"]}}\n' "$dir" >"$cfg"
 	local base vig fat ino
