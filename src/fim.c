@@ -41,6 +41,7 @@
 #define OPEN_WRITES  4096u /* buckets of the set of files written and not closed yet */
 #define MAX_WORKERS  8
 #define DRAIN_BUDGET 4096u
+#define BATCH	     256u /* jobs moved per lock, both ways */
 
 struct open_write {
 	struct open_write *next;
@@ -62,6 +63,8 @@ struct vg_fim {
 	size_t n_open_writes;
 
 	uint64_t received, coalesced, overflows; /* under cfg_lock too */
+	struct vg_file_job batch[BATCH];	 /* the reader's jobs not queued yet */
+	size_t n_batch;
 
 	pthread_mutex_t q_lock; /* guards the queue, the turns and rows */
 	pthread_cond_t q_nonempty, q_nonfull, q_idle, q_turn;
@@ -185,17 +188,40 @@ static char *dup_bytes(const char *s, size_t len)
 	return p;
 }
 
-/* Queues a job (waits while the queue is full). Takes ownership of @j's strings. */
-static void enqueue(struct vg_fim *f, struct vg_file_job *j)
+/*
+ * Queues @n jobs (waits while the queue is full) and wakes the workers once.
+ * Takes ownership of the jobs' strings.
+ */
+static void enqueue(struct vg_fim *f, struct vg_file_job *jobs, size_t n)
 {
 	pthread_mutex_lock(&f->q_lock);
-	while (f->q_len == QUEUE_JOBS && !f->stopping)
-		pthread_cond_wait(&f->q_nonfull, &f->q_lock);
-	j->seq = f->next_seq++;
-	f->jobs[(f->q_head + f->q_len) % QUEUE_JOBS] = *j;
-	f->q_len++;
-	pthread_cond_signal(&f->q_nonempty);
+	for (size_t i = 0; i < n; i++) {
+		while (f->q_len == QUEUE_JOBS && !f->stopping) {
+			pthread_cond_broadcast(&f->q_nonempty);
+			pthread_cond_wait(&f->q_nonfull, &f->q_lock);
+		}
+		jobs[i].seq = f->next_seq++;
+		f->jobs[(f->q_head + f->q_len) % QUEUE_JOBS] = jobs[i];
+		f->q_len++;
+	}
+	pthread_cond_broadcast(&f->q_nonempty);
 	pthread_mutex_unlock(&f->q_lock);
+}
+
+/* Queues the reader's batch (the reader, under cfg_lock). */
+static void flush_batch(struct vg_fim *f)
+{
+	if (f->n_batch)
+		enqueue(f, f->batch, f->n_batch);
+	f->n_batch = 0;
+}
+
+/* Adds a job to the reader's batch (the reader, under cfg_lock). */
+static void batch_add(struct vg_fim *f, struct vg_file_job *j)
+{
+	f->batch[f->n_batch++] = *j;
+	if (f->n_batch == BATCH)
+		flush_batch(f);
 }
 
 static void on_file_event(void *ctx, const struct vg_file_event *ev)
@@ -237,7 +263,7 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 			vg_file_job_release(&j);
 			continue;
 		}
-		enqueue(f, &j);
+		batch_add(f, &j);
 	}
 }
 
@@ -281,7 +307,7 @@ static void on_scan_change(void *arg, enum vg_file_action action, const char *pa
 		vg_file_job_release(&j);
 		return;
 	}
-	enqueue(f, &j);
+	enqueue(f, &j, 1);
 }
 
 static void *scanner_main(void *arg)
@@ -340,6 +366,7 @@ static void *reader_main(void *arg)
 		if (rc > 0 && p[0].revents) {
 			pthread_mutex_lock(&f->cfg_lock);
 			rc = f->pub->drain(f->pub_state, DRAIN_BUDGET);
+			flush_batch(f);
 			pthread_mutex_unlock(&f->cfg_lock);
 			if (rc < 0 && rc != -EAGAIN && rc != -EINTR) {
 				vg_log(VG_LOG_ERROR, "fim: %s stopped: %s", f->pub->name,
@@ -372,51 +399,81 @@ static void turn_done(void *arg, uint64_t seq)
 	pthread_mutex_unlock(&f->q_lock);
 }
 
+/* Makes one job a row. */
+static int work_one(struct vg_fim *f, struct vg_file_worker *w, struct vg_file_job *j)
+{
+	const struct vg_file_turn turn = { .wait = turn_wait, .done = turn_done, .arg = f };
+	/* One worker appends in queue order already: turns only matter for several. */
+	const struct vg_file_turn *t = f->n_workers > 1 ? &turn : NULL;
+	int err;
+
+	if (w) {
+		err = vg_file_events_append(w, f->store, j, t);
+		if (!j->from_scan)
+			vg_fim_baseline_touch(f->baseline, j->path, j->path_len);
+	} else { /* keep the turns moving */
+		err = -ENOMEM;
+		if (t) {
+			turn_wait(f, j->seq);
+			turn_done(f, j->seq);
+		}
+	}
+	vg_file_job_release(j);
+	return err;
+}
+
 static void *worker_main(void *arg)
 {
 	struct vg_fim *f = arg;
-	const struct vg_file_turn turn = { .wait = turn_wait, .done = turn_done, .arg = f };
 	struct vg_file_worker *w = NULL;
+	struct vg_file_job one, *mine = calloc(BATCH, sizeof(*mine));
+	size_t cap = BATCH;
 	unsigned errors = 0;
 
+	if (!mine) { /* a batch of one still works */
+		mine = &one;
+		cap = 1;
+	}
 	if (vg_file_worker_new(f->hash_max, &w))
 		vg_log(VG_LOG_ERROR, "fim: cannot start a worker: out of memory");
 	pthread_mutex_lock(&f->q_lock);
 	for (;;) {
-		struct vg_file_job j;
-		int err;
+		size_t n = 0, ok = 0;
 
 		while (!f->q_len && !f->stopping)
 			pthread_cond_wait(&f->q_nonempty, &f->q_lock);
 		if (!f->q_len)
 			break;
-		j = f->jobs[f->q_head];
-		f->q_head = (f->q_head + 1) % QUEUE_JOBS;
-		f->q_len--;
-		f->in_flight++;
+		/* A batch per lock: one wake-up serves many events. */
+		do {
+			mine[n++] = f->jobs[f->q_head];
+			f->q_head = (f->q_head + 1) % QUEUE_JOBS;
+			f->q_len--;
+		} while (f->q_len && n < cap && (f->n_workers == 1 || n < 16));
+		f->in_flight += n;
 		pthread_cond_signal(&f->q_nonfull);
 		pthread_mutex_unlock(&f->q_lock);
-		if (w) {
-			err = vg_file_events_append(w, f->store, &j, &turn);
-			if (!j.from_scan)
-				vg_fim_baseline_touch(f->baseline, j.path, j.path_len);
-		} else { /* keep the turns moving */
-			err = -ENOMEM;
-			turn_wait(f, j.seq);
-			turn_done(f, j.seq);
+		for (size_t i = 0; i < n; i++) {
+			char path[64];
+			int err;
+
+			snprintf(path, sizeof(path), "%.60s", mine[i].path);
+			err = work_one(f, w, &mine[i]);
+			ok += !err;
+			if (err && !errors++)
+				vg_log(VG_LOG_ERROR, "fim: cannot store an event for %s: %s", path,
+				       strerror(-err));
 		}
-		if (err && !errors++)
-			vg_log(VG_LOG_ERROR, "fim: cannot store an event for %s: %s", j.path,
-			       strerror(-err));
-		vg_file_job_release(&j);
 		pthread_mutex_lock(&f->q_lock);
-		f->in_flight--;
-		f->rows += !err;
+		f->in_flight -= n;
+		f->rows += ok;
 		if (!f->q_len && !f->in_flight)
 			pthread_cond_broadcast(&f->q_idle);
 	}
 	pthread_mutex_unlock(&f->q_lock);
 	vg_file_worker_free(w);
+	if (mine != &one)
+		free(mine);
 	return NULL;
 }
 
@@ -525,7 +582,7 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 		f->pub = NULL;
 		goto fail;
 	}
-	f->n_workers = o->workers ? (o->workers < MAX_WORKERS ? o->workers : MAX_WORKERS) : 2;
+	f->n_workers = o->workers ? (o->workers < MAX_WORKERS ? o->workers : MAX_WORKERS) : 1;
 	for (unsigned i = 0; i < f->n_workers; i++)
 		pthread_create(&f->workers[i], NULL, worker_main, f);
 	f->reader_started = pthread_create(&f->reader, NULL, reader_main, f) == 0;

@@ -23,7 +23,7 @@ struct vg_store;
 struct vg_fim_options {
 	const char *publisher;	   /* "auto", "fanotify" or "inotify" */
 	uint64_t hash_max_bytes;   /* larger files are not hashed (hashed = -1); 0: no cap */
-	unsigned workers;	   /* enrichment threads (0: 2) */
+	unsigned workers;	   /* enrichment threads (0: 1, which keeps order for free) */
 	const char *baseline;	   /* the baseline's SQLite file; NULL: in memory */
 	uint64_t scan_bytes_per_s; /* hashing budget of baseline scans; 0: no limit */
 };

@@ -32,6 +32,9 @@ enum {
 	C_CORRUPT_SEGMENTS,
 	C_ROWS_SCANNED,
 	C_PERSISTENT,
+	C_OVERFLOWS,
+	C_WATCHES,
+	C_UNWATCHED,
 };
 
 static const struct vg_column columns[] = {
@@ -57,6 +60,11 @@ static const struct vg_column columns[] = {
 	[C_ROWS_SCANNED] = { "rows_scanned", VG_TYPE_BIGINT, 0,
 			     "Rows queries have examined (time/eid pushdown keeps it low)" },
 	[C_PERSISTENT] = { "persistent", VG_TYPE_INTEGER, 0, "1 if rows are written to disk" },
+	[C_OVERFLOWS] = { "overflows", VG_TYPE_BIGINT, 0,
+			  "Kernel queue overflows (events lost, count unknown; a rescan follows)" },
+	[C_WATCHES] = { "watches", VG_TYPE_BIGINT, 0, "Marks or watches the publisher holds" },
+	[C_UNWATCHED] = { "unwatched", VG_TYPE_BIGINT, 0,
+			  "Paths the publisher could not watch (limits, errors)" },
 };
 
 static int osquery_events_generate(struct vg_query *q)
@@ -85,6 +93,9 @@ static int osquery_events_generate(struct vg_query *q)
 			vg_row_int(q, C_REFRESHES, 0);
 			vg_row_int(q, C_ACTIVE, 1);
 			vg_row_int(q, C_DROPPED_KERNEL, (int64_t)ps.dropped_kernel);
+			vg_row_int(q, C_OVERFLOWS, (int64_t)ps.overflows);
+			vg_row_int(q, C_WATCHES, (int64_t)ps.watches);
+			vg_row_int(q, C_UNWATCHED, (int64_t)ps.unwatched);
 			vg_row_end(q);
 		}
 		vg_row_begin(q);
@@ -103,6 +114,7 @@ static int osquery_events_generate(struct vg_query *q)
 			vg_row_int(q, C_OLDEST_TIME, st.oldest_time_ns / 1000000000);
 			vg_row_int(q, C_NEWEST_TIME, st.newest_time_ns / 1000000000);
 			vg_row_int(q, C_DROPPED_KERNEL, (int64_t)ps.dropped_kernel);
+			vg_row_int(q, C_OVERFLOWS, (int64_t)ps.overflows);
 			vg_row_int(q, C_DROPPED_STORE, (int64_t)st.dropped_unread);
 			vg_row_int(q, C_EXPIRED, (int64_t)st.dropped_expired);
 			vg_row_int(q, C_CORRUPT_SEGMENTS, (int64_t)st.corrupt_segments);

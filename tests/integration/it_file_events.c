@@ -326,6 +326,78 @@ static void scenario_names_and_reload(const char *publisher)
 	finish(&r);
 }
 
+static void make_faults(const void *arg)
+{
+	const char *dir = arg;
+	char p[5000];
+	int n;
+
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	if (mkfifo(p, 0644))
+		_exit(1);
+	snprintf(p, sizeof(p), "%s/target", dir);
+	if (vt_write_file(p, "secret", 6))
+		_exit(1);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	if (symlink("target", p))
+		_exit(1);
+	/* A path of 4095 bytes: nested directories of 200-byte names. */
+	n = snprintf(p, sizeof(p), "%s", dir);
+	while (n + 202 < 4000) {
+		p[n++] = '/';
+		memset(p + n, 'd', 200);
+		n += 200;
+		p[n] = '\0';
+		if (mkdir(p, 0755))
+			_exit(1);
+	}
+	p[n++] = '/';
+	memset(p + n, 'f', (size_t)(4095 - n));
+	p[4095] = '\0';
+	if (vt_write_file(p, "deep", 4))
+		_exit(1);
+}
+
+/* A FIFO, a symlink and a 4095-byte path: rows, never a hang or a followed link. */
+static void scenario_faults(const char *publisher)
+{
+	struct run r;
+	char sql[1024];
+
+	if (!start(&r, publisher)) {
+		vt_fail(__FILE__, __LINE__, "%s: cannot start", publisher);
+		return;
+	}
+	VT_ASSERT(in_child(make_faults, r.dir));
+	VT_ASSERT_OK(vg_fim_sync(r.fim, 10000));
+	snprintf(sql, sizeof(sql),
+		 "SELECT hashed FROM file_events WHERE target_path = '%s/fifo' AND action = "
+		 "'CREATED'",
+		 r.dir);
+	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), "-1");
+	/* The link is a CREATED row of its own, never hashed through to its target. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT hashed FROM file_events WHERE target_path = '%s/link' AND action = "
+		 "'CREATED'",
+		 r.dir);
+	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), "-1");
+	VT_ASSERT_STR_EQ(vt_scalar("SELECT length(target_path) || ' ' || sha256 FROM file_events "
+				   "WHERE length(target_path) = 4095 AND hashed = 1"),
+			 "4095 "
+			 "74611c1d6455b534323a21f8133a6f43dc3a8188e7b946f96dcc28dde932fcb2");
+	finish(&r);
+}
+
+VT_TEST(fanotify_faults)
+{
+	scenario_faults("fanotify");
+}
+
+VT_TEST(inotify_faults)
+{
+	scenario_faults("inotify");
+}
+
 VT_TEST(fanotify_actions)
 {
 	scenario_actions("fanotify");
