@@ -175,7 +175,8 @@ static void cron_dir(struct cron_file *f, const char *dir, struct vg_strbuf *tex
 		if (names[n])
 			n++;
 	}
-	qsort(names, n, sizeof(*names), cron_name_cmp);
+	if (n) /* qsort wants an array even for nothing */
+		qsort(names, n, sizeof(*names), cron_name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		vg_strbuf_reset(&path);
 		vg_strbuf_addf(&path, "%s/%s", dir, names[i]);
