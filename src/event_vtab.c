@@ -112,24 +112,6 @@ static char col_code(const struct ev_table *vt, int col)
 	return 0;
 }
 
-static char op_code(unsigned char op)
-{
-	switch (op) {
-	case SQLITE_INDEX_CONSTRAINT_EQ:
-		return '=';
-	case SQLITE_INDEX_CONSTRAINT_GT:
-		return '>';
-	case SQLITE_INDEX_CONSTRAINT_GE:
-		return 'g';
-	case SQLITE_INDEX_CONSTRAINT_LT:
-		return '<';
-	case SQLITE_INDEX_CONSTRAINT_LE:
-		return 'l';
-	default:
-		return 0;
-	}
-}
-
 static int ev_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 {
 	struct ev_table *vt = (struct ev_table *)base;
@@ -148,9 +130,9 @@ static int ev_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 	for (int i = 0; i < info->nConstraint && argc < 30; i++) {
 		const struct sqlite3_index_constraint *c = &info->aConstraint[i];
 		char cc = c->usable ? col_code(vt, c->iColumn) : 0;
-		char oc = op_code(c->op);
+		char oc = vg__vtab_op_letter(c->op);
 
-		if (!cc || !oc)
+		if (!cc || !oc || oc == 'L' || oc == 'G') /* eid/time: comparisons only */
 			continue;
 		info->aConstraintUsage[i].argvIndex = ++argc;
 		info->aConstraintUsage[i].omit = 1; /* the store's bounds are exact */

@@ -21,6 +21,7 @@
 
 #include "util.h"
 #include "vigil/strbuf.h"
+#include "vigil/table.h"
 
 int vg_nsroot_open(int64_t pid, int *fd)
 {
@@ -78,4 +79,21 @@ const char *vg_nsroot_mnt_id(int64_t pid, char *buf, size_t size)
 	if (pid > 0 && stat(path, &st) == 0)
 		snprintf(buf, size, "%llu", (unsigned long long)st.st_ino);
 	return buf;
+}
+
+void vg_nsroot_each_pid(struct vg_query *q, int col, void (*fn)(struct vg_query *q, int64_t pid))
+{
+	size_t pos = 0;
+	const char *v;
+	bool any = false;
+
+	while ((v = vg_query_next_eq(q, col, &pos))) {
+		int64_t pid;
+
+		any = true;
+		if (vg_parse_i64(v, &pid) && pid >= 0)
+			fn(q, pid);
+	}
+	if (!any)
+		fn(q, 0);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct vg_strbuf;
+struct vg_query;
 
 /*
  * Opens the root directory of @pid (0: this process's "/") as an O_PATH fd
@@ -32,5 +33,12 @@ int vg_nsroot_read(int rootfd, const char *path, size_t max_bytes, struct vg_str
 
 /* The mount namespace inode of @pid as decimal text into @buf ("" if unknown). */
 const char *vg_nsroot_mnt_id(int64_t pid, char *buf, size_t size);
+
+/*
+ * Calls @fn(@q, pid) once per `pid_with_namespace =` value of column @col
+ * (values that are not pids are skipped), or once with pid 0 (this
+ * process's own namespaces) when the query has none.
+ */
+void vg_nsroot_each_pid(struct vg_query *q, int col, void (*fn)(struct vg_query *q, int64_t pid));
 
 #endif

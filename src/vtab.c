@@ -116,8 +116,7 @@ static int vt_disconnect(sqlite3_vtab *base)
 	return SQLITE_OK;
 }
 
-/* The plan letter for a SQLite operator, or 0 if it is not pushed down. */
-static char op_letter(unsigned char op)
+char vg__vtab_op_letter(unsigned char op)
 {
 	switch (op) {
 	case SQLITE_INDEX_CONSTRAINT_EQ:
@@ -194,7 +193,7 @@ static int vt_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 		if (c->iColumn < 0 || (size_t)c->iColumn >= t->n_columns)
 			continue;
 		flags = t->columns[c->iColumn].flags;
-		l = op_letter(c->op);
+		l = vg__vtab_op_letter(c->op);
 		if (!(flags & PUSHABLE) || !l)
 			continue;
 		if (flags & VG_COL_REQUIRED)

@@ -14,6 +14,12 @@ int vg_vtab_register(struct sqlite3 *db, const struct vg_table *t);
 /* Registers event table @t (event_vtab.c): rows streamed from its store. */
 int vg__event_vtab_register(struct sqlite3 *db, const struct vg_table *t);
 
+/*
+ * The plan letter of a SQLite constraint operator: = > g < l (EQ GT GE LT
+ * LE), L (LIKE), G (GLOB); 0 when it is not pushed down.
+ */
+char vg__vtab_op_letter(unsigned char op);
+
 /* The CREATE TABLE statement for @t (heap; caller frees with free()). */
 char *vg_vtab_create_sql(const struct vg_table *t);
 

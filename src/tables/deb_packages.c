@@ -239,19 +239,7 @@ static void deb_pid(struct vg_query *q, int64_t pid)
 
 static int deb_packages_generate(struct vg_query *q)
 {
-	size_t pos = 0;
-	const char *v;
-	bool any = false;
-
-	while ((v = vg_query_next_eq(q, C_PID_WITH_NAMESPACE, &pos))) {
-		int64_t pid;
-
-		any = true;
-		if (vg_parse_i64(v, &pid) && pid >= 0)
-			deb_pid(q, pid);
-	}
-	if (!any)
-		deb_pid(q, 0);
+	vg_nsroot_each_pid(q, C_PID_WITH_NAMESPACE, deb_pid);
 	return 0;
 }
 

@@ -208,19 +208,7 @@ out:
 
 static int os_version_generate(struct vg_query *q)
 {
-	size_t pos = 0;
-	const char *v;
-	bool any = false;
-
-	while ((v = vg_query_next_eq(q, C_PID_WITH_NAMESPACE, &pos))) {
-		int64_t pid;
-
-		any = true;
-		if (vg_parse_i64(v, &pid) && pid >= 0)
-			osv_one(q, pid);
-	}
-	if (!any)
-		osv_one(q, 0);
+	vg_nsroot_each_pid(q, C_PID_WITH_NAMESPACE, osv_one);
 	return 0;
 }
 
