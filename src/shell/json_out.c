@@ -44,6 +44,29 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* Bytes from @s that need no escaping (plain ASCII and valid UTF-8). */
+static size_t plain_run(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n;
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c < 0x80)
+			break;
+		n = utf8_seq(s + i, len - i);
+		if (!n)
+			break;
+		i += n;
+	}
+	return i;
+}
+
 void vg_json_write_string(FILE *fp, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -51,46 +74,38 @@ void vg_json_write_string(FILE *fp, const char *str, size_t len)
 
 	fputc('"', fp);
 	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
+		size_t run = plain_run(s + i, len - i);
+		unsigned char c;
 
+		if (run) { /* whole runs at once: a field is usually one run */
+			fwrite(s + i, 1, run, fp);
+			i += run;
+			continue;
+		}
+		c = s[i++];
 		switch (c) {
 		case '"':
 			fputs("\\\"", fp);
-			i++;
-			continue;
+			break;
 		case '\\':
 			fputs("\\\\", fp);
-			i++;
-			continue;
+			break;
 		case '\n':
 			fputs("\\n", fp);
-			i++;
-			continue;
+			break;
 		case '\r':
 			fputs("\\r", fp);
-			i++;
-			continue;
+			break;
 		case '\t':
 			fputs("\\t", fp);
-			i++;
-			continue;
+			break;
 		default:
+			if (c < 0x20 || c == 0x7f)
+				fprintf(fp, "\\u%04x", c);
+			else /* not part of valid UTF-8 */
+				fprintf(fp, "\\udc%02x", c);
 			break;
 		}
-		if (c < 0x20 || c == 0x7f) {
-			fprintf(fp, "\\u%04x", c);
-			i++;
-			continue;
-		}
-		n = utf8_seq(s + i, len - i);
-		if (!n) {
-			fprintf(fp, "\\udc%02x", c);
-			i++;
-			continue;
-		}
-		fwrite(s + i, 1, n, fp);
-		i += n;
 	}
 	fputc('"', fp);
 }
