@@ -8,7 +8,7 @@ done
 bench_build
 cmake --build "$root/build-bench" --target fim_workload -j"$(nproc)" >/dev/null
 work="$root/build-bench/fim_workload"
-n=$((long ? 100000 : 20000))
+n=$((long ? 100000 : 10000))
 scratch=$(mktemp -d /var/tmp/vigil-bench-fim.XXXXXX)
 chmod 700 "$scratch"
 tmpfs="$scratch/tmpfs"
