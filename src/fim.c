@@ -225,6 +225,41 @@ static void batch_add(struct vg_fim *f, struct vg_file_job *j)
 		flush_batch(f);
 }
 
+/*
+ * A file created and closed after writing within one batch is hashed once,
+ * on its UPDATED row: the CREATED row's hash would be of a file still being
+ * written, and the work twice the need (the reader, under cfg_lock).
+ */
+static void skip_created_hash(struct vg_fim *f, const struct vg_file_job *closed)
+{
+	for (size_t i = f->n_batch; i-- > 0;) {
+		struct vg_file_job *j = &f->batch[i];
+
+		if (j->path_len != closed->path_len || memcmp(j->path, closed->path, j->path_len) ||
+		    strcmp(j->category, closed->category))
+			continue;
+		if (j->action == VG_FILE_CREATED)
+			j->hash = false;
+		if (j->action != VG_FILE_UPDATED) /* the story of this file starts there */
+			return;
+	}
+}
+
+/*
+ * The earlier jobs of a path that has just been deleted or moved away need
+ * not look at it: the lookup would fail (or find another file) and, in a
+ * storm of short-lived files, contend with the writer for the directory.
+ */
+static void mark_gone(struct vg_fim *f, const char *path, size_t len)
+{
+	for (size_t i = f->n_batch; i-- > 0;) {
+		struct vg_file_job *j = &f->batch[i];
+
+		if (j->path_len == len && !memcmp(j->path, path, len))
+			j->gone = true;
+	}
+}
+
 static void on_file_event(void *ctx, const struct vg_file_event *ev)
 {
 	struct vg_fim *f = ctx;
@@ -232,6 +267,8 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 	size_t n;
 
 	f->received++;
+	if (ev->action == VG_FILE_DELETED || ev->action == VG_FILE_MOVED_FROM)
+		mark_gone(f, ev->path, ev->path_len);
 	if (fold_write(f, ev)) {
 		f->coalesced++;
 		return;
@@ -264,6 +301,8 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 			vg_file_job_release(&j);
 			continue;
 		}
+		if (j.hash && ev->action == VG_FILE_UPDATED)
+			skip_created_hash(f, &j);
 		batch_add(f, &j);
 	}
 }

@@ -214,7 +214,7 @@ int vg_file_events_append(struct vg_file_worker *w, struct vg_store *store,
 	v[P_CATEGORY] = v_text(j->category, strlen(j->category));
 	v[P_ACTION] = v_text(action, strlen(action));
 	v[P_TRANSACTION_ID] = v_int(j->cookie);
-	if (j->action != VG_FILE_DELETED && j->action != VG_FILE_MOVED_FROM &&
+	if (!j->gone && j->action != VG_FILE_DELETED && j->action != VG_FILE_MOVED_FROM &&
 	    lstat(j->path, &st) == 0) {
 		v[P_INODE] = v_int((int64_t)st.st_ino);
 		v[P_UID] = v_int(st.st_uid);

@@ -27,6 +27,7 @@ struct vg_file_job {
 	int32_t pid;	 /* -1: unknown */
 	bool hash;	 /* hash the file (CREATED, or UPDATED after close; not accesses) */
 	bool from_scan;	 /* source = 'scan' instead of 'kernel' */
+	bool gone;	 /* deleted or moved away already: no stat, no hash */
 	char *category;	 /* owned */
 	char *path;	 /* owned, path_len bytes + NUL */
 	size_t path_len;
