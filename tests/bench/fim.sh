@@ -1,4 +1,4 @@
-# bench: FIM: create/write/rename/unlink workload; loss, CPU per event, slowdown; vs fatrace, inotifywait
+# bench: FIM: create/write/rename/unlink workload; loss, CPU per event, slowdown, SQL latency; vs fatrace, inotifywait
 # (vigil's rows carry names, pid and hashes; fanotify merges a write with its close)
 source "$(dirname "$0")/lib.sh"
 for p in fatrace inotify-tools bc; do
@@ -6,7 +6,7 @@ for p in fatrace inotify-tools bc; do
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
 done
 bench_build
-cmake --build "$root/build-bench" --target fim_workload -j"$(nproc)" >/dev/null
+cmake --build "$root/build-bench" --target fim_workload bench_latency -j"$(nproc)" >/dev/null
 work="$root/build-bench/fim_workload"
 n=$((long ? 100000 : 10000))
 scratch=$(mktemp -d /var/tmp/vigil-bench-fim.XXXXXX)
@@ -94,3 +94,6 @@ report_fs() {
 
 report_fs ext4 "$scratch" 1
 report_fs tmpfs "$tmpfs" 2
+# Syscall to row visible in SQL, with files made at a steady 2000/s.
+mkdir -p "$scratch/lat"
+"$root/build-bench/bench_latency" "$scratch/lat" $((long ? 20000 : 5000)) 2000 | sed 's/^/ext4_/'
