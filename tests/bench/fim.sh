@@ -8,7 +8,7 @@ done
 bench_build
 cmake --build "$root/build-bench" --target fim_workload bench_latency -j"$(nproc)" >/dev/null
 work="$root/build-bench/fim_workload"
-n=$((long ? 100000 : 10000))
+n=$((long ? 100000 : 16000))
 scratch=$(mktemp -d /var/tmp/vigil-bench-fim.XXXXXX)
 chmod 700 "$scratch"
 tmpfs="$scratch/tmpfs"
@@ -47,7 +47,7 @@ one() {
 	if [ $# -gt 0 ]; then
 		"$@" >"$out" 2>"$scratch/$label.err" &
 		pid=$!
-		sleep 1.5
+		sleep 1
 	fi
 	secs=$("$work" "$dir/w" "$n" "$writers" | sed -n 's/^seconds: //p')
 	if [ -n "$pid" ]; then
