@@ -10,7 +10,14 @@
  * matching category. Worker threads take jobs and append rows; the reader
  * never stats, hashes or writes the store. The queue is bounded: when it is
  * full the reader waits, the kernel queue absorbs the burst, and an
- * overflow there is counted.
+ * overflow there is counted (and triggers a baseline scan).
+ *
+ * Cost under a storm of short-lived files is mostly wake-ups and path
+ * lookups, so: the reader lets a burst gather for 1 ms before draining,
+ * jobs move in batches of up to 256 per lock, one worker (the default)
+ * keeps arrival order without turn-taking, rows of a file deleted or moved
+ * away within the batch skip the lookup, and a file created and closed in
+ * one batch is hashed once, on its UPDATED row.
  *
  * The config in force is swapped by vg_fim_reload() under cfg_lock, which
  * the reader holds while it matches one drained batch.

@@ -398,16 +398,24 @@ int vg_fim_baseline_scan(struct vg_fim_baseline *b, const struct vg_fim_config *
 	return 0;
 }
 
+#define MAX_TOUCHED 65536 /* paths remembered between scans; past it the next scan catches up */
+
 void vg_fim_baseline_touch(struct vg_fim_baseline *b, const char *path, size_t len)
 {
-	char *copy;
+	char *copy, *last;
 
 	pthread_mutex_lock(&b->touched_lock);
+	last = b->n_touched ? b->touched[b->n_touched - 1] : NULL;
+	if ((last && strlen(last) == len && !memcmp(last, path, len)) || /* same file again */
+	    b->n_touched == MAX_TOUCHED) {
+		pthread_mutex_unlock(&b->touched_lock);
+		return;
+	}
 	if (b->n_touched == b->alloc_touched) {
 		size_t n = b->alloc_touched ? b->alloc_touched * 2 : 256;
-		char **p = n <= (1u << 20) ? realloc(b->touched, n * sizeof(*p)) : NULL;
+		char **p = realloc(b->touched, n * sizeof(*p));
 
-		if (!p) { /* bounded: the next scan will see the rest */
+		if (!p) {
 			pthread_mutex_unlock(&b->touched_lock);
 			return;
 		}
