@@ -331,6 +331,28 @@ int vt_write_file(const char *path, const void *data, size_t len)
 	return err;
 }
 
+void vt_with_temp_user(const char *file, int line, const char *prefix,
+		       void (*fn)(const char *home, const char *uid))
+{
+	char *home = vt_tmpdir(), *uid, cmd[512], name[64];
+
+	snprintf(name, sizeof(name), "%s%d", prefix, (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "for i in 1 2 3 4 5; do useradd -M -d '%s' %s 2>/dev/null && break; done; "
+		 "id -u %s 2>/dev/null",
+		 home, name, name);
+	uid = vt_shell_output(cmd);
+	if (uid && *uid)
+		fn(home, uid);
+	else
+		vt_fail(file, line, "useradd %s failed", name);
+	snprintf(cmd, sizeof(cmd), "userdel %s 2>/dev/null; true", name);
+	free(vt_shell_output(cmd));
+	free(uid);
+	vt_rmtree(home);
+	free(home);
+}
+
 char *vt_shell_output(const char *cmd)
 {
 	struct vg_strbuf sb = VG_STRBUF_INIT;

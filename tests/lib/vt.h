@@ -138,6 +138,15 @@ char *vt_tmpdir(void);
 int vt_rmtree(const char *path);
 /* Writes @len bytes of @data to @path (mode 0644). Returns 0 or -errno. */
 int vt_write_file(const char *path, const void *data, size_t len);
+/*
+ * Makes a temporary user (useradd -M, name @prefix<pid>) whose home is a new
+ * temporary directory, calls @fn(home, uid as text), then deletes the user
+ * and the directory whatever @fn did. Fails the test if the user cannot be
+ * made.
+ */
+void vt_with_temp_user(const char *file, int line, const char *prefix,
+		       void (*fn)(const char *home, const char *uid));
+
 /* The output of shell command @cmd (heap, trailing newline removed), or NULL. */
 char *vt_shell_output(const char *cmd);
 

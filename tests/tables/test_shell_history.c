@@ -61,22 +61,5 @@ static void hist_check(const char *home, const char *uid)
 
 VT_TEST(shell_history_user)
 {
-	char *home = vt_tmpdir(), *uid = NULL, cmd[512], name[64];
-
-	VT_ASSERT(home);
-	snprintf(name, sizeof(name), "vigilsh%d", (int)getpid());
-	snprintf(cmd, sizeof(cmd),
-		 "for i in 1 2 3 4 5; do useradd -M -d '%s' %s 2>/dev/null && break; done; "
-		 "id -u %s 2>/dev/null",
-		 home, name, name);
-	uid = vt_shell_output(cmd);
-	if (uid && *uid)
-		hist_check(home, uid);
-	else
-		vt_fail(__FILE__, __LINE__, "useradd %s failed", name);
-	snprintf(cmd, sizeof(cmd), "userdel %s 2>/dev/null; true", name);
-	free(vt_shell_output(cmd));
-	free(uid);
-	vt_rmtree(home);
-	free(home);
+	vt_with_temp_user(__FILE__, __LINE__, "vigilsh", hist_check);
 }
