@@ -44,9 +44,27 @@ struct vg_file_event {
 /* osquery's action name ("CREATED", ...). */
 const char *vg_file_action_name(enum vg_file_action a);
 
+/* A program started (exec), as the kernel saw it. Pointers are callback-scoped. */
+struct vg_process_event {
+	int64_t time_ns; /* CLOCK_REALTIME of the exec */
+	int32_t pid, tid, ppid;
+	int64_t uid, euid, suid, fsuid, gid, egid, sgid, fsgid;
+	int64_t auid;	  /* login uid, -1 when unset */
+	const char *path; /* the executed file as exec was given it */
+	size_t path_len;
+	const char *args; /* argv, NUL-separated */
+	size_t args_len;
+	uint32_t argc;	  /* arguments the kernel counted */
+	bool args_cut;	  /* argv was longer than what was kept */
+	const char *comm; /* the task's name (NUL-terminated) */
+	uint64_t cgroup_id;
+	const char *syscall; /* "execve" */
+};
+
 /* Receives events from a publisher, on the publisher's thread. */
 struct vg_sink {
 	void (*file_event)(void *ctx, const struct vg_file_event *ev);
+	void (*process_event)(void *ctx, const struct vg_process_event *ev);
 	/* The kernel dropped events (queue overflow): what changed meanwhile is unknown. */
 	void (*overflow)(void *ctx, const char *publisher);
 	void *ctx;

@@ -57,5 +57,7 @@ struct vg_publisher_ops {
 
 extern const struct vg_publisher_ops vg_publisher_fanotify;
 extern const struct vg_publisher_ops vg_publisher_inotify;
+/* Process events (exec) from eBPF; start() takes no watches (NULL). */
+extern const struct vg_publisher_ops vg_publisher_bpf;
 
 #endif
