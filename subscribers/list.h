@@ -5,3 +5,4 @@
  * `const struct vg_table vg_table_<name>`.
  */
 VG_TABLE(file_events)
+VG_TABLE(process_events)

@@ -13,6 +13,8 @@ VG_FLAG(A, STRING, "", VG_FLAG_SHELL,
 	"Select all from a table (as .all TABLE)")
 VG_FLAG(L, BOOL, "false", VG_FLAG_SHELL,
 	"List all table names (as .tables)")
+VG_FLAG(audit_allow_process_events, BOOL, "true", 0,
+	"With --disable_audit=false: process_events (vigil uses eBPF where it can)")
 VG_FLAG(config_path, STRING, "/etc/vigil/vigil.conf", VG_FLAG_CLI,
 	"Path to the JSON config file (osquery's format)")
 VG_FLAG(config_check, BOOL, "false", VG_FLAG_CLI,
@@ -21,8 +23,12 @@ VG_FLAG(csv, BOOL, "false", VG_FLAG_SHELL,
 	"Print results as RFC 4180 CSV (comma-separated unless --separator is given)")
 VG_FLAG(database_path, STRING, "/var/lib/vigil", VG_FLAG_CLI,
 	"Directory of the event store (the shell keeps events in memory unless given)")
+VG_FLAG(disable_audit, BOOL, "true", 0,
+	"Disable process auditing (osquery's flag; process_events need it false, or --enable_bpf_events)")
 VG_FLAG(disable_events, BOOL, "false", 0,
 	"Disable the event publishers and event tables (the shell defaults to true)")
+VG_FLAG(enable_bpf_events, BOOL, "false", 0,
+	"Fill process_events from eBPF (needs --disable_events=false)")
 VG_FLAG(enable_file_events, BOOL, "false", 0,
 	"Monitor the config's file_paths into file_events (needs --disable_events=false)")
 VG_FLAG(events_expiry, INT, "3600", 0,
@@ -55,6 +61,8 @@ VG_FLAG(nullvalue, STRING, "", VG_FLAG_SHELL,
 	"Text printed for NULL values")
 VG_FLAG(planner, BOOL, "false", VG_FLAG_SHELL,
 	"Print the query plan of each statement (EXPLAIN QUERY PLAN) to stderr")
+VG_FLAG(process_events_publisher, STRING, "auto", 0,
+	"Kernel interface for process_events: auto or bpf (the audit fallback is to come)")
 VG_FLAG(read_max, INT, "52428800", 0,
 	"Largest file hashed for file_events, in bytes (larger ones get hashed = -1)")
 VG_FLAG(separator, STRING, "|", VG_FLAG_SHELL,

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "fim.h"
+#include "procmon.h"
 #include "shell.h"
 #include "sql.h"
 #include "vigil/config.h"
@@ -119,6 +120,7 @@ int main(int argc, char **argv)
 {
 	struct vg_shell sh;
 	struct vg_fim *fim = NULL;
+	struct vg_procmon *procmon = NULL;
 	sqlite3 *db = NULL;
 	char *err = NULL;
 	int rc = 0;
@@ -167,6 +169,16 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	if (!vg_flag_bool(VG_F_disable_events) &&
+	    (vg_flag_bool(VG_F_enable_bpf_events) ||
+	     (!vg_flag_bool(VG_F_disable_audit) &&
+	      vg_flag_bool(VG_F_audit_allow_process_events))) &&
+	    (!vg_events_store("process_events") ||
+	     vg_procmon_start(vg_flag_str(VG_F_process_events_publisher),
+			      vg_events_store("process_events"), &procmon))) {
+		rc = 1;
+		goto out;
+	}
 	vg_shell_init(&sh, db);
 	if (vg_flag_bool(VG_F_L))
 		vg_shell_dot(&sh, ".tables");
@@ -203,6 +215,7 @@ int main(int argc, char **argv)
 	}
 	rc = sh.quit && sh.exit_code ? sh.exit_code : (sh.n_errors ? 1 : 0);
 out:
+	vg_procmon_stop(procmon);
 	vg_fim_stop(fim);
 	sqlite3_close(db);
 	vg_events_close();

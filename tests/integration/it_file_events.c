@@ -381,10 +381,14 @@ static void scenario_faults(const char *publisher)
 		 "'CREATED'",
 		 r.dir);
 	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), "-1");
-	VT_ASSERT_STR_EQ(vt_scalar("SELECT length(target_path) || ' ' || sha256 FROM file_events "
-				   "WHERE length(target_path) = 4095 AND hashed = 1"),
-			 "4095 "
-			 "74611c1d6455b534323a21f8133a6f43dc3a8188e7b946f96dcc28dde932fcb2");
+	/* The 4095-byte path arrives whole, hashed to its content on some row: inotify
+	 * may see the file first through the scan of its new directory (CREATED),
+	 * fanotify through its close (UPDATED). */
+	VT_ASSERT_STR_EQ(
+	    vt_scalar("SELECT count(*) > 0 FROM file_events WHERE length(target_path) "
+		      "= 4095 AND sha256 = "
+		      "'74611c1d6455b534323a21f8133a6f43dc3a8188e7b946f96dcc28dde932fcb2'"),
+	    "1");
 	finish(&r);
 }
 

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * procmon.c - process auditing at run time (see procmon.h).
+ *
+ * HOW IT WORKS: a reader thread polls the publisher's fd and drains it; the
+ * sink makes each exec a row at once. The row's additions are /proc reads
+ * and a stat of an executable that was just mapped (memory and page cache,
+ * no disk waits), and doing them at once is what gives a short-lived
+ * process its cwd and parent before they are gone.
+ *
+ * LIMITS: the audit fallback, fork and exit rows are still to come
+ * (TODO(#5)).
+ */
+#include "procmon.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "vigil/event.h"
+#include "vigil/events.h"
+#include "vigil/log.h"
+#include "vigil/publisher.h"
+#include "vigil/subscriber.h"
+
+struct vg_procmon {
+	const struct vg_publisher_ops *pub;
+	void *pub_state;
+	struct vg_sink sink;
+	struct vg_store *store;
+	int stop_fd;
+	pthread_t reader;
+	bool reader_started;
+	pthread_mutex_t lock; /* held by the reader while it drains; sync waits on it */
+	unsigned errors;
+};
+
+static void on_process_event(void *ctx, const struct vg_process_event *ev)
+{
+	struct vg_procmon *m = ctx;
+	int err = vg_process_events_append(m->store, ev);
+
+	if (err && !m->errors++)
+		vg_log(VG_LOG_ERROR, "procmon: cannot store an exec of %s: %s", ev->path,
+		       strerror(-err));
+}
+
+static void *reader_main(void *arg)
+{
+	struct vg_procmon *m = arg;
+	struct pollfd p[2] = { { .fd = m->pub->fd(m->pub_state), .events = POLLIN },
+			       { .fd = m->stop_fd, .events = POLLIN } };
+
+	for (;;) {
+		int rc = poll(p, 2, 1000);
+
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (rc > 0 && p[0].revents) {
+			pthread_mutex_lock(&m->lock);
+			m->pub->drain(m->pub_state, 4096);
+			pthread_mutex_unlock(&m->lock);
+		}
+	}
+	return NULL;
+}
+
+static void publisher_status(void *ctx, struct vg_events_publisher_status *ps)
+{
+	struct vg_procmon *m = ctx;
+	struct vg_publisher_stats st;
+
+	pthread_mutex_lock(&m->lock);
+	m->pub->stats(m->pub_state, &st);
+	pthread_mutex_unlock(&m->lock);
+	ps->name = m->pub->name;
+	ps->events = st.received;
+	ps->dropped_kernel = st.dropped_kernel;
+	ps->watches = st.watches;
+}
+
+int vg_procmon_start(const char *publisher, struct vg_store *store, struct vg_procmon **out)
+{
+	struct vg_procmon *m;
+	int err;
+
+	if (strcmp(publisher, "auto") && strcmp(publisher, "bpf")) {
+		vg_log(VG_LOG_ERROR,
+		       "procmon: --process_events_publisher=%s is not available (auto, bpf)",
+		       publisher);
+		return -ENOSYS;
+	}
+	if (vg_publisher_bpf.probe()) {
+		vg_log(VG_LOG_ERROR, "procmon: eBPF cannot load here, and the audit fallback is "
+				     "not there yet");
+		return -ENOSYS;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	pthread_mutex_init(&m->lock, NULL);
+	m->pub = &vg_publisher_bpf;
+	m->store = store;
+	m->sink = (struct vg_sink){ .process_event = on_process_event, .ctx = m };
+	m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	err = m->stop_fd < 0 ? -errno : m->pub->start(NULL, &m->sink, &m->pub_state);
+	if (err) {
+		m->pub = NULL;
+		vg_procmon_stop(m);
+		return err;
+	}
+	m->reader_started = pthread_create(&m->reader, NULL, reader_main, m) == 0;
+	vg_events_set_publisher("process_events", publisher_status, m);
+	*out = m;
+	return 0;
+}
+
+int vg_procmon_sync(struct vg_procmon *m, int timeout_ms)
+{
+	int64_t deadline = vg_mono_ns() + (int64_t)timeout_ms * 1000000;
+	struct pollfd p = { .fd = m->pub->fd(m->pub_state), .events = POLLIN };
+
+	while (vg_mono_ns() < deadline) {
+		if (poll(&p, 1, 0) == 0) {
+			pthread_mutex_lock(&m->lock); /* a drain in progress finishes */
+			pthread_mutex_unlock(&m->lock);
+			if (poll(&p, 1, 0) == 0)
+				return 0;
+		}
+		usleep(1000);
+	}
+	return -ETIMEDOUT;
+}
+
+void vg_procmon_stop(struct vg_procmon *m)
+{
+	uint64_t one = 1;
+
+	if (!m)
+		return;
+	vg_events_set_publisher("process_events", NULL, NULL);
+	if (m->reader_started) {
+		if (write(m->stop_fd, &one, sizeof(one)) < 0)
+			vg_log(VG_LOG_WARN, "procmon: cannot wake the reader: %s", strerror(errno));
+		pthread_join(m->reader, NULL);
+	}
+	if (m->pub)
+		m->pub->stop(m->pub_state);
+	if (m->stop_fd >= 0)
+		close(m->stop_fd);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}

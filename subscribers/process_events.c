@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * process_events.c - the `process_events` event table: every exec, with
+ * osquery's columns (Linux set) plus vigil's parent_path, cgroup_path,
+ * tid, comm and time_ns, and the row builder for exec events.
+ *
+ * A row is made from what the kernel gave (path, argv, credentials,
+ * parent) and, while the process still exists, what /proc adds: its
+ * parent's exe and its cgroup; the executable's mode, owner and times come
+ * from stat. A process that exits before that keeps what the kernel
+ * gave. cmdline is argv joined with spaces, as osquery shows it; argv cut
+ * by the kernel side is marked in `overflows` ("cmdline").
+ *
+ * Not yet: cwd (in the record), exit_code and duration (exit records), the
+ * audit fallback, fork rows, env (TODO(#5)).
+ */
+#include "vigil/subscriber.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "vigil/store.h"
+#include "vigil/strbuf.h"
+#include "vigil/table.h"
+
+static const struct vg_column columns[] = {
+	{ "pid", VG_TYPE_BIGINT, 0, "Process (or thread) ID" },
+	{ "path", VG_TYPE_TEXT, 0, "Path of executed file" },
+	{ "mode", VG_TYPE_TEXT, 0, "File mode permissions" },
+	{ "cmdline", VG_TYPE_TEXT, 0, "Command line arguments (argv)" },
+	{ "cmdline_size", VG_TYPE_BIGINT, VG_COL_HIDDEN, "Actual size (bytes) of command line" },
+	{ "env", VG_TYPE_TEXT, VG_COL_HIDDEN, "Environment variables delimited by spaces" },
+	{ "env_count", VG_TYPE_BIGINT, VG_COL_HIDDEN, "Number of environment variables" },
+	{ "env_size", VG_TYPE_BIGINT, VG_COL_HIDDEN, "Actual size (bytes) of environment list" },
+	{ "cwd", VG_TYPE_TEXT, 0, "The process current working directory" },
+	{ "auid", VG_TYPE_BIGINT, 0, "Audit User ID at process start" },
+	{ "uid", VG_TYPE_BIGINT, 0, "User ID at process start" },
+	{ "euid", VG_TYPE_BIGINT, 0, "Effective user ID at process start" },
+	{ "gid", VG_TYPE_BIGINT, 0, "Group ID at process start" },
+	{ "egid", VG_TYPE_BIGINT, 0, "Effective group ID at process start" },
+	{ "owner_uid", VG_TYPE_BIGINT, 0, "File owner user ID" },
+	{ "owner_gid", VG_TYPE_BIGINT, 0, "File owner group ID" },
+	{ "atime", VG_TYPE_BIGINT, 0, "File last access in UNIX time" },
+	{ "mtime", VG_TYPE_BIGINT, 0, "File modification in UNIX time" },
+	{ "ctime", VG_TYPE_BIGINT, 0, "File last metadata change in UNIX time" },
+	{ "btime", VG_TYPE_BIGINT, 0, "File creation in UNIX time" },
+	{ "overflows", VG_TYPE_TEXT, VG_COL_HIDDEN, "List of structures that overflowed" },
+	{ "parent", VG_TYPE_BIGINT, 0, "Process parent's PID, or -1 if cannot be determined" },
+	{ "time", VG_TYPE_BIGINT, VG_COL_ADDITIONAL, "Time of execution in UNIX time" },
+	{ "uptime", VG_TYPE_BIGINT, 0, "Time of execution in system uptime" },
+	{ "eid", VG_TYPE_TEXT, VG_COL_HIDDEN, "Event ID" },
+	{ "fsuid", VG_TYPE_BIGINT, 0, "Filesystem user ID at process start" },
+	{ "suid", VG_TYPE_BIGINT, 0, "Saved user ID at process start" },
+	{ "fsgid", VG_TYPE_BIGINT, 0, "Filesystem group ID at process start" },
+	{ "sgid", VG_TYPE_BIGINT, 0, "Saved group ID at process start" },
+	{ "syscall", VG_TYPE_TEXT, 0, "Syscall name: execve, execveat" },
+	{ "parent_path", VG_TYPE_TEXT, 0, "Executable of the parent process" },
+	{ "cgroup_path", VG_TYPE_TEXT, 0, "The process's cgroup (v2)" },
+	{ "tid", VG_TYPE_BIGINT, 0, "Thread ID that called exec" },
+	{ "comm", VG_TYPE_TEXT, 0, "Task name after exec" },
+	{ "time_ns", VG_TYPE_BIGINT, VG_COL_ADDITIONAL, "Time of execution in nanoseconds" },
+};
+
+const struct vg_table vg_table_process_events = {
+	.name = "process_events",
+	.description = "Track time/action process executions",
+	.columns = columns,
+	.n_columns = VG_ARRAY_SIZE(columns),
+	.flags = VG_TABLE_EVENT,
+};
+
+/* Payload columns (all but time, eid and time_ns), in order. */
+enum {
+	P_PID,
+	P_PATH,
+	P_MODE,
+	P_CMDLINE,
+	P_CMDLINE_SIZE,
+	P_ENV,
+	P_ENV_COUNT,
+	P_ENV_SIZE,
+	P_CWD,
+	P_AUID,
+	P_UID,
+	P_EUID,
+	P_GID,
+	P_EGID,
+	P_OWNER_UID,
+	P_OWNER_GID,
+	P_ATIME,
+	P_MTIME,
+	P_CTIME,
+	P_BTIME,
+	P_OVERFLOWS,
+	P_PARENT,
+	P_UPTIME,
+	P_FSUID,
+	P_SUID,
+	P_FSGID,
+	P_SGID,
+	P_SYSCALL,
+	P_PARENT_PATH,
+	P_CGROUP_PATH,
+	P_TID,
+	P_COMM,
+	P__COUNT,
+};
+
+static struct vg_value v_int(int64_t x)
+{
+	return (struct vg_value){ .type = VG_VAL_INT, .v.i = x };
+}
+
+static struct vg_value v_text(const char *s, size_t len)
+{
+	return (struct vg_value){ .type = VG_VAL_TEXT, .len = (uint32_t)len, .v.s = s };
+}
+
+/* readlink of /proc/<pid>/<what> into @out; false when the process is gone. */
+static bool proc_link(int32_t pid, const char *what, struct vg_strbuf *out)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, what);
+	return vg_readlink(path, out) == 0;
+}
+
+/* The cgroup v2 path of @pid ("0::/path"), into @out. */
+static bool proc_cgroup(int32_t pid, struct vg_strbuf *out)
+{
+	struct vg_strbuf sb = VG_STRBUF_INIT;
+	char path[64];
+	const char *p;
+	bool ok = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (vg_read_file(path, 65536, false, &sb) == 0 && (p = strstr(sb.buf, "0::"))) {
+		size_t len = strcspn(p + 3, "\n");
+
+		vg_strbuf_add(out, p + 3, len);
+		ok = true;
+	}
+	vg_strbuf_release(&sb);
+	return ok;
+}
+
+int vg_process_events_append(struct vg_store *store, const struct vg_process_event *ev)
+{
+	struct vg_strbuf cmd = VG_STRBUF_INIT, ppath = VG_STRBUF_INIT, cg = VG_STRBUF_INIT;
+	struct vg_value v[P__COUNT];
+	struct timespec up;
+	struct stat st;
+	char mode[8];
+	int err;
+
+	for (size_t i = 0; i < P__COUNT; i++)
+		v[i] = (struct vg_value){ .type = VG_VAL_NULL };
+	/* argv joined with spaces, as osquery's cmdline. */
+	for (size_t i = 0; i < ev->args_len; i++)
+		vg_strbuf_addch(&cmd, ev->args[i] ? ev->args[i] : ' ');
+	v[P_PID] = v_int(ev->pid);
+	v[P_PATH] = v_text(ev->path, ev->path_len);
+	v[P_CMDLINE] = v_text(cmd.buf, cmd.len);
+	v[P_CMDLINE_SIZE] = v_int((int64_t)ev->args_len);
+	/* cwd stays NULL: /proc/<pid>/cwd read now may already be a later cd
+	 * (a shell's), and a wrong cwd is worse than none; the record will
+	 * carry it (TODO(#5)). */
+	v[P_AUID] = v_int(ev->auid);
+	v[P_UID] = v_int(ev->uid);
+	v[P_EUID] = v_int(ev->euid);
+	v[P_GID] = v_int(ev->gid);
+	v[P_EGID] = v_int(ev->egid);
+	if (stat(ev->path, &st) == 0) {
+		vg_mode_octal(st.st_mode, mode);
+		v[P_MODE] = v_text(mode, strlen(mode));
+		v[P_OWNER_UID] = v_int(st.st_uid);
+		v[P_OWNER_GID] = v_int(st.st_gid);
+		v[P_ATIME] = v_int(st.st_atim.tv_sec);
+		v[P_MTIME] = v_int(st.st_mtim.tv_sec);
+		v[P_CTIME] = v_int(st.st_ctim.tv_sec);
+		v[P_BTIME] = v_int(0);
+	}
+	v[P_OVERFLOWS] = ev->args_cut ? v_text("cmdline", 7) : v_text("", 0);
+	v[P_PARENT] = v_int(ev->ppid > 0 ? ev->ppid : -1);
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	v[P_UPTIME] = v_int(up.tv_sec);
+	v[P_FSUID] = v_int(ev->fsuid);
+	v[P_SUID] = v_int(ev->suid);
+	v[P_FSGID] = v_int(ev->fsgid);
+	v[P_SGID] = v_int(ev->sgid);
+	v[P_SYSCALL] = v_text(ev->syscall, strlen(ev->syscall));
+	if (ev->ppid > 0 && proc_link(ev->ppid, "exe", &ppath))
+		v[P_PARENT_PATH] = v_text(ppath.buf, ppath.len);
+	if (proc_cgroup(ev->pid, &cg))
+		v[P_CGROUP_PATH] = v_text(cg.buf, cg.len);
+	v[P_TID] = v_int(ev->tid);
+	v[P_COMM] = v_text(ev->comm, strlen(ev->comm));
+	err = vg_store_append(store, ev->time_ns, v, P__COUNT, NULL);
+	vg_strbuf_release(&cmd);
+	vg_strbuf_release(&ppath);
+	vg_strbuf_release(&cg);
+	return err;
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * process_events through SQL on the real kernel (eBPF publisher): a child
+ * of the test execs /bin/echo with unique and awkward arguments in a
+ * directory of its own, and the row has the right path, cmdline, parent
+ * (the test), parent_path, uid and syscall.
+ */
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "procmon.h"
+#include "vigil/events.h"
+#include "vigil/store.h"
+#include "vigil/table.h"
+#include "vt.h"
+
+VT_TEST(exec_row_through_sql)
+{
+	const struct vg_table *t = vg_registry_find("process_events");
+	struct vg_store_options so = {
+		.name = "process_events",
+		.n_columns = vg_events_payload_columns(t),
+		.schema_hash = vg_events_schema_hash(t),
+	};
+	struct vg_store *store = NULL;
+	struct vg_procmon *m = NULL;
+	char *dir = vt_tmpdir(), token[64], sql[512], exe[4096];
+	struct vt_rows *r;
+	ssize_t n;
+	pid_t pid;
+	int st;
+
+	VT_ASSERT_OK(vg_store_open(&so, &store));
+	VT_ASSERT_OK(vg_events_bind("process_events", store));
+	VT_ASSERT_OK(vg_procmon_start("auto", store, &m));
+	snprintf(token, sizeof(token), "vigil-%d", (int)getpid());
+	pid = fork();
+	if (pid == 0) {
+		if (chdir(dir) || !freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execl("/bin/echo", "echo", token, "two words", "quo\"te", (char *)NULL);
+		_exit(127);
+	}
+	VT_ASSERT(waitpid(pid, &st, 0) == pid);
+	VT_ASSERT_OK(vg_procmon_sync(m, 5000));
+	snprintf(sql, sizeof(sql),
+		 "SELECT pid, path, cmdline, parent, parent_path, uid, syscall, mode, comm "
+		 "FROM process_events WHERE cmdline LIKE '%%%s%%'",
+		 token);
+	r = vt_query(sql, NULL);
+	VT_ASSERT(r);
+	VT_ASSERT_EQ(r->n_rows, 1);
+	VT_ASSERT_EQ(atoll(vt_cell(r, 0, "pid")), pid);
+	VT_ASSERT_STR_EQ(vt_cell(r, 0, "path"), "/bin/echo");
+	snprintf(sql, sizeof(sql), "echo %s two words quo\"te", token);
+	VT_ASSERT_STR_EQ(vt_cell(r, 0, "cmdline"), sql);
+	VT_ASSERT_EQ(atoll(vt_cell(r, 0, "parent")), getpid());
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	VT_ASSERT_STR_EQ(vt_cell(r, 0, "parent_path"), exe);
+	VT_ASSERT_EQ(atoll(vt_cell(r, 0, "uid")), getuid());
+	VT_ASSERT_STR_EQ(vt_cell(r, 0, "syscall"), "execve");
+	VT_ASSERT_STR_EQ(vt_cell(r, 0, "comm"), "echo");
+	VT_ASSERT_STR_EQ(vt_cell(r, 0, "mode"), "0755");
+	vt_rows_free(r);
+	VT_ASSERT_STR_EQ(vt_scalar("SELECT publisher FROM osquery_events WHERE name = "
+				   "'process_events'"),
+			 "bpf");
+	vg_procmon_stop(m);
+	vg_events_unbind("process_events");
+	vg_store_close(store);
+	vt_rmtree(dir);
+	free(dir);
+}
