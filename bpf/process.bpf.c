@@ -3,7 +3,8 @@
  * process.bpf.c - exec events for vigil's process_events.
  *
  * On sched_process_exec (a BTF raw tracepoint, so only successful execs),
- * one fixed-size record goes to the ring buffer: the new image's path
+ * one fixed-size record goes to the ring buffer (and one small one when a
+ * process exits, with its exit status and start time): the new image's path
  * (bprm->filename), argv read from the new mm (arg_start..arg_end, cut at
  * VG_REC_ARGS_MAX with args_cut set), credentials, parent, cgroup and
  * loginuid. A failed reservation bumps a per-CPU drop counter that user
@@ -93,6 +94,34 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	r->args_len = 0;
 	if (len > 0 && bpf_probe_read_user(r->args, len, (const void *)start) == 0)
 		r->args_len = len;
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vg_exit, struct task_struct *p)
+{
+	struct vg_rec_exit *r;
+
+	/* One record per process: when its thread group leader goes. */
+	if (BPF_CORE_READ(p, pid) != BPF_CORE_READ(p, tgid))
+		return 0;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		count_drop();
+		return 0;
+	}
+	r->hdr.kind = VG_REC_EXIT;
+	r->hdr.size = sizeof(*r);
+	r->hdr.time_ns = bpf_ktime_get_boot_ns();
+	r->start_ns = BPF_CORE_READ(p, start_boottime);
+	r->pid = BPF_CORE_READ(p, tgid);
+	r->tid = BPF_CORE_READ(p, pid);
+	r->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	r->exit_code = (__u32)BPF_CORE_READ(p, exit_code);
+	r->uid = BPF_CORE_READ(p, cred, uid.val);
+	r->pad = 0;
+	BPF_CORE_READ_STR_INTO(&r->comm, p, comm);
 	bpf_ringbuf_submit(r, 0);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #endif
 
 #define VG_REC_EXEC 1u /* a successful execve/execveat: struct vg_rec_exec */
+#define VG_REC_EXIT 2u /* a process (thread group leader) exited: struct vg_rec_exit */
 
 #define VG_REC_ARGS_MAX 8192u /* argv kept: up to this less one byte (power of two) */
 #define VG_REC_PATH_MAX 512u  /* bytes of the executed path kept */
@@ -37,6 +38,16 @@ struct vg_rec_exec {
 	char comm[16];
 	char path[VG_REC_PATH_MAX];
 	char args[VG_REC_ARGS_MAX];
+};
+
+struct vg_rec_exit {
+	struct vg_rec_hdr hdr;
+	__u64 start_ns; /* task start, on the boot clock like hdr.time_ns */
+	__u32 pid, tid, ppid;
+	__u32 exit_code; /* as wait(2) reports it: status << 8 | signal */
+	__u32 uid;
+	__u32 pad;
+	char comm[16];
 };
 
 #endif

@@ -12,8 +12,8 @@
  * load; records the program could not reserve are counted in a per-CPU map
  * and reported as dropped_kernel.
  *
- * LIMITS: exec only (no fork/exit records yet); argv past VG_REC_ARGS_MAX
- * bytes is cut and marked; the cwd is not in the record.
+ * LIMITS: exec and exit records (no fork records yet); argv past
+ * VG_REC_ARGS_MAX bytes is cut and marked; the cwd is not in the record.
  */
 #include "vigil/publisher.h"
 
@@ -33,6 +33,7 @@
 #include "vigil/log.h"
 
 _Static_assert(sizeof(struct vg_rec_hdr) == 16, "vg_rec_hdr layout");
+_Static_assert(sizeof(struct vg_rec_exit) == 16 + 8 + 4 * 6 + 16, "vg_rec_exit layout");
 _Static_assert(sizeof(struct vg_rec_exec) ==
 		   16 + 8 + 4 * 16 + 16 + VG_REC_PATH_MAX + VG_REC_ARGS_MAX,
 	       "vg_rec_exec layout");
@@ -90,7 +91,36 @@ static int bpf_probe(void)
 	return 0;
 }
 
-/* One ring-buffer record: an exec record becomes a process event. */
+/* An exit record: a process event without path or argv. */
+static void bpf_exit(struct bpf_pub *b, const struct vg_rec_exit *r)
+{
+	struct vg_process_event ev;
+	char comm[sizeof(r->comm) + 1];
+	unsigned sig = r->exit_code & 0x7f;
+
+	memcpy(comm, r->comm, sizeof(r->comm));
+	comm[sizeof(r->comm)] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	ev.time_ns = (int64_t)r->hdr.time_ns + b->boot_to_real_ns;
+	ev.pid = (int32_t)r->pid;
+	ev.tid = (int32_t)r->tid;
+	ev.ppid = (int32_t)r->ppid;
+	ev.uid = ev.euid = ev.suid = ev.fsuid = r->uid;
+	ev.gid = ev.egid = ev.sgid = ev.fsgid = -1;
+	ev.auid = -1;
+	ev.path = "";
+	ev.args = "";
+	ev.comm = comm;
+	ev.syscall = "exit";
+	/* As a shell reports it: the status, or 128 + the signal that killed it. */
+	ev.exit_code = sig ? 128 + sig : (r->exit_code >> 8) & 0xff;
+	ev.duration_ns = r->hdr.time_ns > r->start_ns ? (int64_t)(r->hdr.time_ns - r->start_ns) : 0;
+	b->received++;
+	if (b->sink->process_event)
+		b->sink->process_event(b->sink->ctx, &ev);
+}
+
+/* One ring-buffer record: exec and exit records become process events. */
 static int bpf_record(void *ctx, void *data, size_t size)
 {
 	struct bpf_pub *b = ctx;
@@ -99,6 +129,10 @@ static int bpf_record(void *ctx, void *data, size_t size)
 	char comm[sizeof(r->comm) + 1];
 	size_t args_len;
 
+	if (size >= sizeof(struct vg_rec_exit) && r->hdr.kind == VG_REC_EXIT) {
+		bpf_exit(b, data);
+		return 0;
+	}
 	if (size < sizeof(struct vg_rec_hdr) || r->hdr.kind != VG_REC_EXEC || size < sizeof(*r))
 		return 0; /* a kind this build does not know */
 	args_len = r->args_len <= sizeof(r->args) ? r->args_len : sizeof(r->args);
@@ -129,6 +163,8 @@ static int bpf_record(void *ctx, void *data, size_t size)
 	ev.comm = comm;
 	ev.cgroup_id = r->cgroup_id;
 	ev.syscall = "execve";
+	ev.exit_code = -1;
+	ev.duration_ns = -1;
 	b->received++;
 	if (b->sink->process_event)
 		b->sink->process_event(b->sink->ctx, &ev);

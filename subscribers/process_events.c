@@ -11,7 +11,8 @@
  * gave. cmdline is argv joined with spaces, as osquery shows it; argv cut
  * by the kernel side is marked in `overflows` ("cmdline").
  *
- * Not yet: cwd (in the record), exit_code and duration (exit records), the
+ * When a process exits, a row with syscall 'exit' carries its exit_code and
+ * duration (join on pid for the exec). Not yet: cwd (in the record), the
  * audit fallback, fork rows, env (TODO(#5)).
  */
 #include "vigil/subscriber.h"
@@ -64,6 +65,9 @@ static const struct vg_column columns[] = {
 	{ "cgroup_path", VG_TYPE_TEXT, 0, "The process's cgroup (v2)" },
 	{ "tid", VG_TYPE_BIGINT, 0, "Thread ID that called exec" },
 	{ "comm", VG_TYPE_TEXT, 0, "Task name after exec" },
+	{ "exit_code", VG_TYPE_BIGINT, 0,
+	  "Exit rows (syscall 'exit'): the status, or 128 + the signal that ended it" },
+	{ "duration", VG_TYPE_BIGINT, 0, "Exit rows: how long the process lived, in nanoseconds" },
 	{ "time_ns", VG_TYPE_BIGINT, VG_COL_ADDITIONAL, "Time of execution in nanoseconds" },
 };
 
@@ -109,6 +113,8 @@ enum {
 	P_CGROUP_PATH,
 	P_TID,
 	P_COMM,
+	P_EXIT_CODE,
+	P_DURATION,
 	P__COUNT,
 };
 
@@ -150,6 +156,27 @@ static bool proc_cgroup(int32_t pid, struct vg_strbuf *out)
 	return ok;
 }
 
+/* An exit row: who, how it ended, how long it lived (the process is gone). */
+static int append_exit(struct vg_store *store, const struct vg_process_event *ev)
+{
+	struct vg_value v[P__COUNT];
+	struct timespec up;
+
+	for (size_t i = 0; i < P__COUNT; i++)
+		v[i] = (struct vg_value){ .type = VG_VAL_NULL };
+	v[P_PID] = v_int(ev->pid);
+	v[P_UID] = v_int(ev->uid);
+	v[P_PARENT] = v_int(ev->ppid > 0 ? ev->ppid : -1);
+	clock_gettime(CLOCK_BOOTTIME, &up);
+	v[P_UPTIME] = v_int(up.tv_sec);
+	v[P_SYSCALL] = v_text("exit", 4);
+	v[P_TID] = v_int(ev->tid);
+	v[P_COMM] = v_text(ev->comm, strlen(ev->comm));
+	v[P_EXIT_CODE] = v_int(ev->exit_code);
+	v[P_DURATION] = v_int(ev->duration_ns);
+	return vg_store_append(store, ev->time_ns, v, P__COUNT, NULL);
+}
+
 int vg_process_events_append(struct vg_store *store, const struct vg_process_event *ev)
 {
 	struct vg_strbuf cmd = VG_STRBUF_INIT, ppath = VG_STRBUF_INIT, cg = VG_STRBUF_INIT;
@@ -159,6 +186,8 @@ int vg_process_events_append(struct vg_store *store, const struct vg_process_eve
 	char mode[8];
 	int err;
 
+	if (!strcmp(ev->syscall, "exit"))
+		return append_exit(store, ev);
 	for (size_t i = 0; i < P__COUNT; i++)
 		v[i] = (struct vg_value){ .type = VG_VAL_NULL };
 	/* argv joined with spaces, as osquery's cmdline. */

@@ -58,7 +58,9 @@ struct vg_process_event {
 	bool args_cut;	  /* argv was longer than what was kept */
 	const char *comm; /* the task's name (NUL-terminated) */
 	uint64_t cgroup_id;
-	const char *syscall; /* "execve" */
+	const char *syscall; /* "execve", or "exit" for an exit (no path or args) */
+	int64_t exit_code;   /* exit: the status (or 128 + signal), else -1 */
+	int64_t duration_ns; /* exit: how long the process lived, else -1 */
 };
 
 /* Receives events from a publisher, on the publisher's thread. */

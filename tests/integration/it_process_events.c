@@ -67,6 +67,25 @@ VT_TEST(exec_row_through_sql)
 	VT_ASSERT_STR_EQ(vt_scalar("SELECT publisher FROM osquery_events WHERE name = "
 				   "'process_events'"),
 			 "bpf");
+	/* Its exit: a row of its own with the status and a lifetime. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT exit_code || ' ' || (duration > 0) || ' ' || comm FROM process_events "
+		 "WHERE pid = %d AND syscall = 'exit'",
+		 (int)pid);
+	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), "0 1 echo");
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exit 3", (char *)NULL);
+		_exit(127);
+	}
+	VT_ASSERT(waitpid(pid, &st, 0) == pid);
+	VT_ASSERT_OK(vg_procmon_sync(m, 5000));
+	snprintf(
+	    sql, sizeof(sql),
+	    "SELECT x.exit_code || ' ' || e.path FROM process_events x JOIN process_events e "
+	    "ON e.pid = x.pid AND e.syscall = 'execve' WHERE x.pid = %d AND x.syscall = 'exit'",
+	    (int)pid);
+	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), "3 /bin/sh");
 	vg_procmon_stop(m);
 	vg_events_unbind("process_events");
 	vg_store_close(store);
