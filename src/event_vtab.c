@@ -47,6 +47,39 @@ struct ev_cursor {
 	bool eof;
 };
 
+/* The source column name of column @name of @t (its rename, or itself). */
+static const char *source_name(const struct vg_table *t, const char *name)
+{
+	for (size_t i = 0; t->renames && t->renames[i][0]; i++)
+		if (!strcmp(t->renames[i][0], name))
+			return t->renames[i][1];
+	return name;
+}
+
+/* Payload index of column @name in event table @source, or -2 (always NULL). */
+static int source_payload(const char *source, const char *name)
+{
+	const struct vg_table *src = vg_registry_find(source);
+	int k = 0;
+
+	for (size_t i = 0; src && i < src->n_columns; i++) {
+		const char *c = src->columns[i].name;
+
+		if (!strcmp(c, "eid") || !strcmp(c, "time") || !strcmp(c, "time_ns"))
+			continue;
+		if (!strcmp(c, name))
+			return k;
+		k++;
+	}
+	return -2;
+}
+
+/* The store rows come from: the table's own, or its source's. */
+static struct vg_store *table_store(const struct vg_table *t)
+{
+	return vg_events_store(t->rows_of ? t->rows_of : t->name);
+}
+
 static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out,
 		      char **err)
 {
@@ -76,7 +109,7 @@ static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	vt->table = t;
 	vt->eid_col = vt->time_col = vt->time_ns_col = -1;
 	for (size_t i = 0; i < t->n_columns; i++) {
-		const char *name = t->columns[i].name;
+		const char *name = source_name(t, t->columns[i].name);
 
 		vt->payload[i] = -1;
 		if (!strcmp(name, "eid"))
@@ -85,6 +118,8 @@ static int ev_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 			vt->time_col = (int)i;
 		else if (!strcmp(name, "time_ns"))
 			vt->time_ns_col = (int)i;
+		else if (t->rows_of)
+			vt->payload[i] = source_payload(t->rows_of, name);
 		else
 			vt->payload[i] = k++;
 	}
@@ -115,7 +150,7 @@ static char col_code(const struct ev_table *vt, int col)
 static int ev_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
 {
 	struct ev_table *vt = (struct ev_table *)base;
-	struct vg_store *store = vg_events_store(vt->table->name);
+	struct vg_store *store = table_store(vt->table);
 	char plan[64];
 	double rows = 1000;
 	int argc = 0;
@@ -281,7 +316,7 @@ static int ev_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx_str
 {
 	struct ev_cursor *cur = (struct ev_cursor *)base;
 	struct ev_table *vt = (struct ev_table *)base->pVtab;
-	struct vg_store *store = vg_events_store(vt->table->name);
+	struct vg_store *store = table_store(vt->table);
 	struct vg_store_bounds b = VG_STORE_ALL_BOUNDS;
 	bool has_time = false, possible = true;
 
@@ -345,6 +380,10 @@ static int ev_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int col)
 		if (col == vt->time_col) /* floor, also before 1970 */
 			t = t / NS_PER_S - (t % NS_PER_S < 0);
 		sqlite3_result_int64(ctx, t);
+		return SQLITE_OK;
+	}
+	if (col >= 0 && vt->payload[col] == -2) { /* not in the source table */
+		sqlite3_result_null(ctx);
 		return SQLITE_OK;
 	}
 	if (col < 0 || vt->payload[col] < 0 ||

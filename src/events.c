@@ -203,7 +203,7 @@ int vg_events_open(const struct vg_events_options *o)
 		struct vg_store *s = NULL;
 		char dir[4096];
 
-		if (!(t->flags & VG_TABLE_EVENT))
+		if (!(t->flags & VG_TABLE_EVENT) || t->rows_of) /* a face of another's store */
 			continue;
 		if (o->database_path) {
 			if (snprintf(dir, sizeof(dir), "%s/%s", o->database_path, t->name) >=

@@ -4,5 +4,6 @@
  * src/registry.c. Table `name` is defined in subscribers/<name>.c as
  * `const struct vg_table vg_table_<name>`.
  */
+VG_TABLE(bpf_process_events)
 VG_TABLE(file_events)
 VG_TABLE(process_events)

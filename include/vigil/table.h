@@ -91,6 +91,14 @@ struct vg_table {
 	double est_rows; /* rows of an unconstrained generate (planner), default 100 */
 	double est_cost; /* cost of an unconstrained generate, default est_rows * 10 */
 	vg_generate_fn *generate;
+	/*
+	 * Event tables only: read the rows of another event table's store (a
+	 * second face of the same events, such as osquery's old names). Columns
+	 * take the source column of the same name, or of the name @renames
+	 * gives ({ "column", "source" } pairs, ending with NULLs); others are NULL.
+	 */
+	const char *rows_of;
+	const char *const (*renames)[2];
 };
 
 #define VG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -79,7 +79,7 @@ static int osquery_events_generate(struct vg_query *q)
 		struct vg_store_stats st;
 		bool has_pub;
 
-		if (!(tables[i]->flags & VG_TABLE_EVENT))
+		if (!(tables[i]->flags & VG_TABLE_EVENT) || tables[i]->rows_of)
 			continue;
 		s = vg_events_store(tables[i]->name);
 		has_pub = vg_events_publisher_status(tables[i]->name, &ps);

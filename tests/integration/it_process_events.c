@@ -86,6 +86,17 @@ VT_TEST(exec_row_through_sql)
 	    "ON e.pid = x.pid AND e.syscall = 'execve' WHERE x.pid = %d AND x.syscall = 'exit'",
 	    (int)pid);
 	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), "3 /bin/sh");
+	/* The same rows under osquery's old bpf_process_events. */
+	snprintf(sql, sizeof(sql),
+		 "SELECT path || ' ' || syscall || ' ' || parent || ' ' || (ntime > 0) FROM "
+		 "bpf_process_events WHERE pid = %d AND syscall = 'execve'",
+		 (int)pid);
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "/bin/sh execve %d 1", (int)getpid());
+		VT_ASSERT_STR_EQ(vt_scalar("%s", sql), want);
+	}
 	vg_procmon_stop(m);
 	vg_events_unbind("process_events");
 	vg_store_close(store);
