@@ -31,12 +31,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fim_baseline.h"
 #include "fim_config.h"
+#include "pubreader.h"
 #include "util.h"
 #include "vigil/event.h"
 #include "vigil/events.h"
@@ -63,7 +63,7 @@ struct vg_fim {
 	void *pub_state;
 	struct vg_sink sink;
 	struct vg_store *store;
-	int stop_fd;
+	struct vg_pub_reader *reader;
 
 	pthread_mutex_t cfg_lock; /* guards cfg and the open-write set */
 	struct vg_fim_config *cfg;
@@ -83,9 +83,8 @@ struct vg_fim {
 	bool stopping;
 	uint64_t rows;
 
-	pthread_t reader, workers[MAX_WORKERS];
+	pthread_t workers[MAX_WORKERS];
 	unsigned n_workers;
-	bool reader_started;
 	uint64_t hash_max;
 
 	/* The baseline scanner; scan_lock guards the fields after it. */
@@ -397,40 +396,19 @@ static void *scanner_main(void *arg)
 	return NULL;
 }
 
-static void *reader_main(void *arg)
+/* The reader's drain (pubreader.c): match a burst, then queue its jobs. */
+static int fim_drain(void *arg)
 {
 	struct vg_fim *f = arg;
-	struct pollfd p[2] = { { .fd = f->pub->fd(f->pub_state), .events = POLLIN },
-			       { .fd = f->stop_fd, .events = POLLIN } };
+	int rc;
 
-	for (;;) {
-		int rc = poll(p, 2, 1000);
-
-		if (rc < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (rc > 0 && p[0].revents) {
-			/*
-			 * Let a burst gather for a millisecond: one wake-up then
-			 * drains dozens of events instead of one (a context switch
-			 * costs more than the event), at 1 ms of latency.
-			 */
-			struct timespec gather = { .tv_sec = 0, .tv_nsec = 1000000 };
-
-			nanosleep(&gather, NULL);
-			pthread_mutex_lock(&f->cfg_lock);
-			rc = f->pub->drain(f->pub_state, DRAIN_BUDGET);
-			flush_batch(f);
-			pthread_mutex_unlock(&f->cfg_lock);
-			if (rc < 0 && rc != -EAGAIN && rc != -EINTR) {
-				vg_log(VG_LOG_ERROR, "fim: %s stopped: %s", f->pub->name,
-				       strerror(-rc));
-				break;
-			}
-		}
-	}
-	return NULL;
+	pthread_mutex_lock(&f->cfg_lock);
+	rc = f->pub->drain(f->pub_state, DRAIN_BUDGET);
+	flush_batch(f);
+	pthread_mutex_unlock(&f->cfg_lock);
+	if (rc < 0 && rc != -EAGAIN && rc != -EINTR)
+		vg_log(VG_LOG_ERROR, "fim: %s stopped: %s", f->pub->name, strerror(-rc));
+	return rc;
 }
 
 /* Rows go to the store in arrival order (see struct vg_file_turn). */
@@ -614,12 +592,11 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 	atomic_init(&f->scan_stop, false);
 	f->scan_rate = o->scan_bytes_per_s;
 	f->store = store;
-	f->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	f->jobs = calloc(QUEUE_JOBS, sizeof(*f->jobs));
 	f->hash_max = o->hash_max_bytes;
 	f->sink =
 	    (struct vg_sink){ .file_event = on_file_event, .overflow = on_overflow, .ctx = f };
-	err = f->stop_fd < 0 || !f->jobs ? -ENOMEM : compile(config, &f->cfg);
+	err = !f->jobs ? -ENOMEM : compile(config, &f->cfg);
 	if (!err)
 		err = fim_keys_copy(config, &f->scan_json);
 	if (!err)
@@ -640,7 +617,14 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 	f->n_workers = o->workers ? (o->workers < MAX_WORKERS ? o->workers : MAX_WORKERS) : 1;
 	for (unsigned i = 0; i < f->n_workers; i++)
 		pthread_create(&f->workers[i], NULL, worker_main, f);
-	f->reader_started = pthread_create(&f->reader, NULL, reader_main, f) == 0;
+	/*
+	 * Let a burst gather for a millisecond: one wake-up then drains dozens
+	 * of events instead of one (a context switch costs more than the
+	 * event), at 1 ms of latency.
+	 */
+	err = vg_pub_reader_start(f->pub->fd(f->pub_state), 1000000, fim_drain, f, &f->reader);
+	if (err)
+		goto fail;
 	/* The first scan: what changed while vigil was not running. */
 	f->scan_due = true;
 	f->scanner_started = pthread_create(&f->scanner, NULL, scanner_main, f) == 0;
@@ -760,8 +744,6 @@ void vg_fim_stats(struct vg_fim *f, struct vg_fim_stats *st)
 
 void vg_fim_stop(struct vg_fim *f)
 {
-	uint64_t one = 1;
-
 	if (!f)
 		return;
 	vg_events_set_publisher("file_events", NULL, NULL);
@@ -772,11 +754,7 @@ void vg_fim_stop(struct vg_fim *f)
 		pthread_mutex_unlock(&f->scan_lock);
 		pthread_join(f->scanner, NULL);
 	}
-	if (f->reader_started) {
-		if (write(f->stop_fd, &one, sizeof(one)) < 0)
-			vg_log(VG_LOG_WARN, "fim: cannot wake the reader: %s", strerror(errno));
-		pthread_join(f->reader, NULL);
-	}
+	vg_pub_reader_stop(f->reader);
 	if (f->pub)
 		f->pub->stop(f->pub_state);
 	pthread_mutex_lock(&f->q_lock);
@@ -794,8 +772,6 @@ void vg_fim_stop(struct vg_fim *f)
 	open_writes_clear(f);
 	vg_fim_config_free(f->cfg);
 	free(f->jobs);
-	if (f->stop_fd >= 0)
-		close(f->stop_fd);
 	pthread_cond_destroy(&f->scan_cond);
 	pthread_mutex_destroy(&f->scan_lock);
 	pthread_cond_destroy(&f->q_turn);

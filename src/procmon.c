@@ -18,9 +18,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "pubreader.h"
 #include "util.h"
 #include "vigil/event.h"
 #include "vigil/events.h"
@@ -33,9 +33,7 @@ struct vg_procmon {
 	void *pub_state;
 	struct vg_sink sink;
 	struct vg_store *store;
-	int stop_fd;
-	pthread_t reader;
-	bool reader_started;
+	struct vg_pub_reader *reader;
 	pthread_mutex_t lock; /* held by the reader while it drains; sync waits on it */
 	unsigned errors;
 };
@@ -50,26 +48,16 @@ static void on_process_event(void *ctx, const struct vg_process_event *ev)
 		       strerror(-err));
 }
 
-static void *reader_main(void *arg)
+/* The reader's drain (pubreader.c); sync waits on the lock for one in progress. */
+static int procmon_drain(void *arg)
 {
 	struct vg_procmon *m = arg;
-	struct pollfd p[2] = { { .fd = m->pub->fd(m->pub_state), .events = POLLIN },
-			       { .fd = m->stop_fd, .events = POLLIN } };
+	int rc;
 
-	for (;;) {
-		int rc = poll(p, 2, 1000);
-
-		if (rc < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (rc > 0 && p[0].revents) {
-			pthread_mutex_lock(&m->lock);
-			m->pub->drain(m->pub_state, 4096);
-			pthread_mutex_unlock(&m->lock);
-		}
-	}
-	return NULL;
+	pthread_mutex_lock(&m->lock);
+	rc = m->pub->drain(m->pub_state, 4096);
+	pthread_mutex_unlock(&m->lock);
+	return rc;
 }
 
 static void publisher_status(void *ctx, struct vg_events_publisher_status *ps)
@@ -109,14 +97,18 @@ int vg_procmon_start(const char *publisher, struct vg_store *store, struct vg_pr
 	m->pub = &vg_publisher_bpf;
 	m->store = store;
 	m->sink = (struct vg_sink){ .process_event = on_process_event, .ctx = m };
-	m->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	err = m->stop_fd < 0 ? -errno : m->pub->start(NULL, &m->sink, &m->pub_state);
+	err = m->pub->start(NULL, &m->sink, &m->pub_state);
 	if (err) {
 		m->pub = NULL;
 		vg_procmon_stop(m);
 		return err;
 	}
-	m->reader_started = pthread_create(&m->reader, NULL, reader_main, m) == 0;
+	/* No gathering: /proc must be read while a short-lived process lives. */
+	err = vg_pub_reader_start(m->pub->fd(m->pub_state), 0, procmon_drain, m, &m->reader);
+	if (err) {
+		vg_procmon_stop(m);
+		return err;
+	}
 	vg_events_set_publisher("process_events", publisher_status, m);
 	*out = m;
 	return 0;
@@ -141,20 +133,12 @@ int vg_procmon_sync(struct vg_procmon *m, int timeout_ms)
 
 void vg_procmon_stop(struct vg_procmon *m)
 {
-	uint64_t one = 1;
-
 	if (!m)
 		return;
 	vg_events_set_publisher("process_events", NULL, NULL);
-	if (m->reader_started) {
-		if (write(m->stop_fd, &one, sizeof(one)) < 0)
-			vg_log(VG_LOG_WARN, "procmon: cannot wake the reader: %s", strerror(errno));
-		pthread_join(m->reader, NULL);
-	}
+	vg_pub_reader_stop(m->reader);
 	if (m->pub)
 		m->pub->stop(m->pub_state);
-	if (m->stop_fd >= 0)
-		close(m->stop_fd);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
