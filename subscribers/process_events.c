@@ -12,8 +12,10 @@
  * by the kernel side is marked in `overflows` ("cmdline").
  *
  * When a process exits, a row with syscall 'exit' carries its exit_code and
- * duration (join on pid for the exec). Not yet: cwd (in the record), the
- * audit fallback, fork rows, env (TODO(#5)).
+ * duration (join on pid for the exec). A fork row (syscall 'fork') names
+ * the new pid and its parent. cwd, env and parent_path come from the
+ * publisher when it has them; env is "K=V" pairs joined with spaces, as
+ * osquery shows it, and a cut environment is marked in `overflows` ("env").
  */
 #include "vigil/subscriber.h"
 
@@ -156,38 +158,55 @@ static bool proc_cgroup(int32_t pid, struct vg_strbuf *out)
 	return ok;
 }
 
-/* An exit row: who, how it ended, how long it lived (the process is gone). */
-static int append_exit(struct vg_store *store, const struct vg_process_event *ev)
+/* An exit or fork row: who, and for an exit how it ended and how long it
+ * lived (the process is gone); no path or argv. */
+static int append_lifecycle(struct vg_store *store, const struct vg_process_event *ev)
 {
 	struct vg_value v[P__COUNT];
 	struct timespec up;
+	bool is_exit = !strcmp(ev->syscall, "exit");
 
 	for (size_t i = 0; i < P__COUNT; i++)
 		v[i] = (struct vg_value){ .type = VG_VAL_NULL };
 	v[P_PID] = v_int(ev->pid);
+	if (ev->path && ev->path_len)
+		v[P_PATH] = v_text(ev->path, ev->path_len);
+	if (ev->cwd)
+		v[P_CWD] = v_text(ev->cwd, ev->cwd_len);
 	v[P_UID] = v_int(ev->uid);
+	if (!is_exit) {
+		v[P_AUID] = v_int(ev->auid);
+		v[P_EUID] = v_int(ev->euid);
+		v[P_GID] = v_int(ev->gid);
+		v[P_EGID] = v_int(ev->egid);
+	}
 	v[P_PARENT] = v_int(ev->ppid > 0 ? ev->ppid : -1);
 	clock_gettime(CLOCK_BOOTTIME, &up);
 	v[P_UPTIME] = v_int(up.tv_sec);
-	v[P_SYSCALL] = v_text("exit", 4);
+	v[P_SYSCALL] = v_text(ev->syscall, strlen(ev->syscall));
+	if (ev->parent_path)
+		v[P_PARENT_PATH] = v_text(ev->parent_path, ev->parent_path_len);
 	v[P_TID] = v_int(ev->tid);
 	v[P_COMM] = v_text(ev->comm, strlen(ev->comm));
-	v[P_EXIT_CODE] = v_int(ev->exit_code);
-	v[P_DURATION] = v_int(ev->duration_ns);
+	if (is_exit) {
+		v[P_EXIT_CODE] = v_int(ev->exit_code);
+		v[P_DURATION] = v_int(ev->duration_ns);
+	}
 	return vg_store_append(store, ev->time_ns, v, P__COUNT, NULL);
 }
 
 int vg_process_events_append(struct vg_store *store, const struct vg_process_event *ev)
 {
 	struct vg_strbuf cmd = VG_STRBUF_INIT, ppath = VG_STRBUF_INIT, cg = VG_STRBUF_INIT;
+	struct vg_strbuf env = VG_STRBUF_INIT;
 	struct vg_value v[P__COUNT];
 	struct timespec up;
 	struct stat st;
 	char mode[8];
 	int err;
 
-	if (!strcmp(ev->syscall, "exit"))
-		return append_exit(store, ev);
+	if (!strcmp(ev->syscall, "exit") || !strcmp(ev->syscall, "fork"))
+		return append_lifecycle(store, ev);
 	for (size_t i = 0; i < P__COUNT; i++)
 		v[i] = (struct vg_value){ .type = VG_VAL_NULL };
 	/* argv joined with spaces, as osquery's cmdline. */
@@ -197,9 +216,21 @@ int vg_process_events_append(struct vg_store *store, const struct vg_process_eve
 	v[P_PATH] = v_text(ev->path, ev->path_len);
 	v[P_CMDLINE] = v_text(cmd.buf, cmd.len);
 	v[P_CMDLINE_SIZE] = v_int((int64_t)ev->args_len);
-	/* cwd stays NULL: /proc/<pid>/cwd read now may already be a later cd
-	 * (a shell's), and a wrong cwd is worse than none; the record will
-	 * carry it (TODO(#5)). */
+	if (ev->env) {
+		size_t n = ev->env_len;
+
+		if (n && !ev->env[n - 1])
+			n--; /* the last variable's NUL */
+		for (size_t i = 0; i < n; i++)
+			vg_strbuf_addch(&env, ev->env[i] ? ev->env[i] : ' ');
+		v[P_ENV] = v_text(env.buf, env.len);
+		v[P_ENV_COUNT] = v_int(ev->env_count);
+		v[P_ENV_SIZE] = v_int((int64_t)ev->env_len);
+	}
+	/* Only the publisher's cwd: /proc/<pid>/cwd read now may already be a
+	 * later cd (a shell's), and a wrong cwd is worse than none. */
+	if (ev->cwd)
+		v[P_CWD] = v_text(ev->cwd, ev->cwd_len);
 	v[P_AUID] = v_int(ev->auid);
 	v[P_UID] = v_int(ev->uid);
 	v[P_EUID] = v_int(ev->euid);
@@ -215,7 +246,12 @@ int vg_process_events_append(struct vg_store *store, const struct vg_process_eve
 		v[P_CTIME] = v_int(st.st_ctim.tv_sec);
 		v[P_BTIME] = v_int(0);
 	}
-	v[P_OVERFLOWS] = ev->args_cut ? v_text("cmdline", 7) : v_text("", 0);
+	if (ev->args_cut && ev->env_cut)
+		v[P_OVERFLOWS] = v_text("cmdline,env", 11);
+	else if (ev->args_cut)
+		v[P_OVERFLOWS] = v_text("cmdline", 7);
+	else
+		v[P_OVERFLOWS] = ev->env_cut ? v_text("env", 3) : v_text("", 0);
 	v[P_PARENT] = v_int(ev->ppid > 0 ? ev->ppid : -1);
 	clock_gettime(CLOCK_BOOTTIME, &up);
 	v[P_UPTIME] = v_int(up.tv_sec);
@@ -224,7 +260,9 @@ int vg_process_events_append(struct vg_store *store, const struct vg_process_eve
 	v[P_FSGID] = v_int(ev->fsgid);
 	v[P_SGID] = v_int(ev->sgid);
 	v[P_SYSCALL] = v_text(ev->syscall, strlen(ev->syscall));
-	if (ev->ppid > 0 && proc_link(ev->ppid, "exe", &ppath))
+	if (ev->parent_path)
+		v[P_PARENT_PATH] = v_text(ev->parent_path, ev->parent_path_len);
+	else if (ev->ppid > 0 && proc_link(ev->ppid, "exe", &ppath))
 		v[P_PARENT_PATH] = v_text(ppath.buf, ppath.len);
 	if (proc_cgroup(ev->pid, &cg))
 		v[P_CGROUP_PATH] = v_text(cg.buf, cg.len);
@@ -234,5 +272,6 @@ int vg_process_events_append(struct vg_store *store, const struct vg_process_eve
 	vg_strbuf_release(&cmd);
 	vg_strbuf_release(&ppath);
 	vg_strbuf_release(&cg);
+	vg_strbuf_release(&env);
 	return err;
 }

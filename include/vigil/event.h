@@ -58,7 +58,17 @@ struct vg_process_event {
 	bool args_cut;	  /* argv was longer than what was kept */
 	const char *comm; /* the task's name (NUL-terminated) */
 	uint64_t cgroup_id;
-	const char *syscall; /* "execve", or "exit" for an exit (no path or args) */
+	const char *cwd; /* the working directory at exec, NULL when not known */
+	size_t cwd_len;
+	const char *env; /* environment, NUL-separated "K=V"; NULL when not captured */
+	size_t env_len;
+	uint32_t env_count; /* variables in env (after a cut: those kept) */
+	bool env_cut;	    /* the environment was longer than what was kept */
+	const char *parent_path; /* the parent's executable, NULL: subscriber looks it up */
+	size_t parent_path_len;
+	/* "execve", "execveat", "fork" (a new process: no path or args; parent
+	 * is ppid), or "exit" (no path or args). */
+	const char *syscall;
 	int64_t exit_code;   /* exit: the status (or 128 + signal), else -1 */
 	int64_t duration_ns; /* exit: how long the process lived, else -1 */
 };

@@ -30,8 +30,10 @@ static const char main_text[] = "Defaults\tenv_reset\n"
 static int sudo_write(const char *dir, const char *name, const char *text)
 {
 	char path[512];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -1;
 	return vt_write_file(path, text, strlen(text));
 }
 
