@@ -34,7 +34,8 @@ struct vg_procmon {
 	struct vg_sink sink;
 	struct vg_store *store;
 	struct vg_pub_reader *reader;
-	pthread_mutex_t lock; /* held by the reader while it drains; sync waits on it */
+	struct vg_process_options opt; /* what the publisher captures */
+	pthread_mutex_t lock;	       /* held by the reader while it drains; sync waits on it */
 	unsigned errors;
 };
 
@@ -74,8 +75,10 @@ static void publisher_status(void *ctx, struct vg_events_publisher_status *ps)
 	ps->watches = st.watches;
 }
 
-int vg_procmon_start(const char *publisher, struct vg_store *store, struct vg_procmon **out)
+int vg_procmon_start(const char *publisher, const struct vg_process_options *opt,
+		     struct vg_store *store, struct vg_procmon **out)
 {
+	struct vg_watch_set ws = { .watches = NULL };
 	struct vg_procmon *m;
 	int err;
 
@@ -97,7 +100,11 @@ int vg_procmon_start(const char *publisher, struct vg_store *store, struct vg_pr
 	m->pub = &vg_publisher_bpf;
 	m->store = store;
 	m->sink = (struct vg_sink){ .process_event = on_process_event, .ctx = m };
-	err = m->pub->start(NULL, &m->sink, &m->pub_state);
+	if (opt) {
+		m->opt = *opt;
+		ws.process = &m->opt;
+	}
+	err = m->pub->start(&ws, &m->sink, &m->pub_state);
 	if (err) {
 		m->pub = NULL;
 		vg_procmon_stop(m);

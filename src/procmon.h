@@ -10,13 +10,16 @@
 #define VIGIL_PROCMON_H
 
 struct vg_procmon;
+struct vg_process_options;
 struct vg_store;
 
 /*
- * Starts publisher @publisher ("auto" or "bpf") into @store (borrowed until
- * stop). Returns 0 and *@out, or a negative errno after logging why.
+ * Starts publisher @publisher ("auto" or "bpf") capturing what @opt asks
+ * (copied; NULL: the defaults) into @store (borrowed until stop). Returns 0
+ * and *@out, or a negative errno after logging why.
  */
-int vg_procmon_start(const char *publisher, struct vg_store *store, struct vg_procmon **out);
+int vg_procmon_start(const char *publisher, const struct vg_process_options *opt,
+		     struct vg_store *store, struct vg_procmon **out);
 
 /* Waits (at most @timeout_ms) until every exec the kernel has queued is a row. */
 int vg_procmon_sync(struct vg_procmon *m, int timeout_ms);

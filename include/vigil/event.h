@@ -62,8 +62,8 @@ struct vg_process_event {
 	size_t cwd_len;
 	const char *env; /* environment, NUL-separated "K=V"; NULL when not captured */
 	size_t env_len;
-	uint32_t env_count; /* variables in env (after a cut: those kept) */
-	bool env_cut;	    /* the environment was longer than what was kept */
+	uint32_t env_count;	 /* variables in env (after a cut: those kept) */
+	bool env_cut;		 /* the environment was longer than what was kept */
 	const char *parent_path; /* the parent's executable, NULL: subscriber looks it up */
 	size_t parent_path_len;
 	/* "execve", "execveat", "fork" (a new process: no path or args; parent

@@ -13,6 +13,8 @@ VG_FLAG(A, STRING, "", VG_FLAG_SHELL,
 	"Select all from a table (as .all TABLE)")
 VG_FLAG(L, BOOL, "false", VG_FLAG_SHELL,
 	"List all table names (as .tables)")
+VG_FLAG(audit_allow_fork_process_events, BOOL, "false", 0,
+	"process_events also get a row per new process (syscall 'fork'), not only per exec")
 VG_FLAG(audit_allow_process_events, BOOL, "true", 0,
 	"With --disable_audit=false: process_events (vigil uses eBPF where it can)")
 VG_FLAG(config_path, STRING, "/etc/vigil/vigil.conf", VG_FLAG_CLI,
@@ -63,6 +65,10 @@ VG_FLAG(planner, BOOL, "false", VG_FLAG_SHELL,
 	"Print the query plan of each statement (EXPLAIN QUERY PLAN) to stderr")
 VG_FLAG(process_events_publisher, STRING, "auto", 0,
 	"Kernel interface for process_events: auto or bpf (the audit fallback is to come)")
+VG_FLAG(process_events_args_max, INT, "8192", 0,
+	"Bytes of argv kept per exec (at most 8192); a longer one is cut and marked in overflows")
+VG_FLAG(process_events_env_max, INT, "0", 0,
+	"Bytes of the environment kept per exec into env (0: none, environments carry secrets)")
 VG_FLAG(read_max, INT, "52428800", 0,
 	"Largest file hashed for file_events, in bytes (larger ones get hashed = -1)")
 VG_FLAG(separator, STRING, "|", VG_FLAG_SHELL,

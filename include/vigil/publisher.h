@@ -28,9 +28,18 @@ struct vg_watch {
 	bool accesses;	  /* also opens and reads (file_accesses categories) */
 };
 
+/* What a process publisher captures (procmon.c sets it from flags). */
+struct vg_process_options {
+	bool forks;	   /* a row per new process (fork/vfork/clone), not only execs */
+	uint32_t args_max; /* bytes of argv kept per exec (the rest is cut and marked) */
+	uint32_t env_max;  /* bytes of the environment kept per exec; 0: none */
+};
+
+/* A file publisher's watches; a process publisher's options. */
 struct vg_watch_set {
 	const struct vg_watch *watches;
 	size_t n_watches;
+	const struct vg_process_options *process; /* process publishers only */
 };
 
 struct vg_publisher_stats {
@@ -57,7 +66,8 @@ struct vg_publisher_ops {
 
 extern const struct vg_publisher_ops vg_publisher_fanotify;
 extern const struct vg_publisher_ops vg_publisher_inotify;
-/* Process events (exec) from eBPF; start() takes no watches (NULL). */
+/* Process events (exec, exit, fork) from eBPF; start() reads only @ws->process
+ * (NULL: the defaults). */
 extern const struct vg_publisher_ops vg_publisher_bpf;
 
 #endif

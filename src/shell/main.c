@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "vigil/events.h"
 #include "vigil/flags.h"
 #include "vigil/log.h"
+#include "vigil/publisher.h"
 #include "vigil/store.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -116,6 +118,28 @@ static int load_config(void)
 	return 0;
 }
 
+/* Process auditing into process_events, as the flags ask; 0 or -1 (logged). */
+static int start_procmon(struct vg_procmon **out)
+{
+	struct vg_store *store = vg_events_store("process_events");
+	struct vg_process_options opt = {
+		.forks = vg_flag_bool(VG_F_audit_allow_fork_process_events),
+		.args_max = (uint32_t)vg_flag_int(VG_F_process_events_args_max),
+		.env_max = (uint32_t)vg_flag_int(VG_F_process_events_env_max),
+	};
+
+	if (vg_flag_int(VG_F_process_events_args_max) < 0 ||
+	    vg_flag_int(VG_F_process_events_env_max) < 0) {
+		vg_log(VG_LOG_ERROR, "--process_events_args_max and --process_events_env_max "
+				     "take a size in bytes (0 or more)");
+		return -1;
+	}
+	if (!store)
+		return -1;
+	return vg_procmon_start(vg_flag_str(VG_F_process_events_publisher), &opt, store, out) ? -1
+											      : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vg_shell sh;
@@ -173,9 +197,7 @@ int main(int argc, char **argv)
 	    (vg_flag_bool(VG_F_enable_bpf_events) ||
 	     (!vg_flag_bool(VG_F_disable_audit) &&
 	      vg_flag_bool(VG_F_audit_allow_process_events))) &&
-	    (!vg_events_store("process_events") ||
-	     vg_procmon_start(vg_flag_str(VG_F_process_events_publisher),
-			      vg_events_store("process_events"), &procmon))) {
+	    start_procmon(&procmon)) {
 		rc = 1;
 		goto out;
 	}

@@ -33,7 +33,7 @@ VT_TEST(exec_row_through_sql)
 
 	VT_ASSERT_OK(vg_store_open(&so, &store));
 	VT_ASSERT_OK(vg_events_bind("process_events", store));
-	VT_ASSERT_OK(vg_procmon_start("auto", store, &m));
+	VT_ASSERT_OK(vg_procmon_start("auto", NULL, store, &m));
 	snprintf(token, sizeof(token), "vigil-%d", (int)getpid());
 	pid = fork();
 	if (pid == 0) {

@@ -159,7 +159,7 @@ static int fx_watches(struct fx *f, const struct w *ws, size_t n, bool update)
 {
 	struct vg_watch v[8];
 	char paths[8][512];
-	struct vg_watch_set set = { v, n };
+	struct vg_watch_set set = { .watches = v, .n_watches = n };
 
 	for (size_t i = 0; i < n && i < 8; i++) {
 		snprintf(paths[i], sizeof(paths[i]), "%s/%s", f->tmp, ws[i].rel);
