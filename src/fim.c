@@ -6,7 +6,8 @@
  * the sink callback (on that thread) matches each event to the config's
  * categories, folds repeated writes to a file that is still open into the
  * row already made for it (a write loop gives one UPDATED row per write
- * burst plus one, hashed, when the file is closed), and queues a job per
+ * burst plus one, hashed, when the file is closed, whose `count` says how
+ * many kernel events it stands for), and queues a job per
  * matching category. Worker threads take jobs and append rows; the reader
  * never stats, hashes or writes the store. The queue is bounded: when it is
  * full the reader waits, the kernel queue absorbs the burst, and an
@@ -55,6 +56,7 @@ struct open_write {
 	struct open_write *next;
 	uint64_t hash;
 	size_t len;
+	uint32_t folded; /* writes folded since the row was made */
 	char path[];
 };
 
@@ -111,8 +113,12 @@ static uint64_t path_hash(const char *s, size_t len)
 	return h;
 }
 
-/* Finds (and with @unlink, removes) @path in the open-write set (cfg_lock held). */
-static bool open_write_take(struct vg_fim *f, const char *path, size_t len, bool unlink)
+/*
+ * Finds (and with @unlink, removes) @path in the open-write set (cfg_lock
+ * held). Returns its entry (NULL: absent, or removed).
+ */
+static struct open_write *open_write_find(struct vg_fim *f, const char *path, size_t len,
+					  bool unlink, uint32_t *folded)
 {
 	uint64_t h = path_hash(path, len);
 	struct open_write **pp = &f->open_writes[h % OPEN_WRITES];
@@ -122,14 +128,17 @@ static bool open_write_take(struct vg_fim *f, const char *path, size_t len, bool
 
 		if (w->hash != h || w->len != len || memcmp(w->path, path, len))
 			continue;
+		if (folded)
+			*folded = w->folded;
 		if (unlink) {
 			*pp = w->next;
 			free(w);
 			f->n_open_writes--;
+			return NULL;
 		}
-		return true;
+		return w;
 	}
-	return false;
+	return NULL;
 }
 
 static void open_write_add(struct vg_fim *f, const char *path, size_t len)
@@ -144,6 +153,7 @@ static void open_write_add(struct vg_fim *f, const char *path, size_t len)
 		return;
 	w->hash = h;
 	w->len = len;
+	w->folded = 0;
 	memcpy(w->path, path, len);
 	w->path[len] = '\0';
 	w->next = f->open_writes[h % OPEN_WRITES];
@@ -167,20 +177,27 @@ static void open_writes_clear(struct vg_fim *f)
 /*
  * Whether a write event is folded into a row made already: the first write
  * to a file makes a row, the next ones do not until it is closed, deleted
- * or moved (cfg_lock held).
+ * or moved (cfg_lock held). *@folded is set to the writes folded since that
+ * row, which the row that ends the burst counts.
  */
-static bool fold_write(struct vg_fim *f, const struct vg_file_event *ev)
+static bool fold_write(struct vg_fim *f, const struct vg_file_event *ev, uint32_t *folded)
 {
+	struct open_write *w;
+
+	*folded = 0;
 	if (ev->action == VG_FILE_UPDATED && (ev->flags & VG_FILE_EV_WRITE) &&
 	    !(ev->flags & VG_FILE_EV_CLOSE)) {
-		if (open_write_take(f, ev->path, ev->path_len, false))
+		w = open_write_find(f, ev->path, ev->path_len, false, NULL);
+		if (w) {
+			w->folded++;
 			return true;
+		}
 		open_write_add(f, ev->path, ev->path_len);
 		return false;
 	}
 	if (ev->action == VG_FILE_UPDATED || ev->action == VG_FILE_DELETED ||
 	    ev->action == VG_FILE_MOVED_FROM)
-		open_write_take(f, ev->path, ev->path_len, true);
+		open_write_find(f, ev->path, ev->path_len, true, folded);
 	return false;
 }
 
@@ -270,12 +287,13 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 {
 	struct vg_fim *f = ctx;
 	bool access = ev->action == VG_FILE_OPENED || ev->action == VG_FILE_ACCESSED;
+	uint32_t folded;
 	size_t n;
 
 	f->received++;
 	if (ev->action == VG_FILE_DELETED || ev->action == VG_FILE_MOVED_FROM)
 		mark_gone(f, ev->path, ev->path_len);
-	if (fold_write(f, ev)) {
+	if (fold_write(f, ev, &folded)) {
 		f->coalesced++;
 		return;
 	}
@@ -288,6 +306,7 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 			.flags = ev->flags,
 			.cookie = ev->cookie,
 			.pid = ev->pid,
+			.count = 1 + folded,
 		};
 
 		if ((access && !acc_cat) || !vg_fim_config_match(f->cfg, i, ev->path, ev->path_len))
@@ -341,6 +360,7 @@ static void on_scan_change(void *arg, enum vg_file_action action, const char *pa
 		.action = action,
 		.pid = -1,
 		.from_scan = true,
+		.count = 1,
 	};
 
 	j.hash = !vg_fim_config_accesses(f->scanning, category) &&

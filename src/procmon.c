@@ -16,16 +16,19 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "pidmap.h"
 #include "pubreader.h"
 #include "util.h"
 #include "vigil/event.h"
 #include "vigil/events.h"
 #include "vigil/log.h"
 #include "vigil/publisher.h"
+#include "vigil/strbuf.h"
 #include "vigil/subscriber.h"
 
 struct vg_procmon {
@@ -39,10 +42,52 @@ struct vg_procmon {
 	unsigned errors;
 };
 
+/*
+ * A fork by a process the pid map does not know (it started before
+ * auditing): the parent is alive (it is forking), so /proc tells its exe
+ * once, and its children after it are known.
+ */
+static void remember_parent(const struct vg_process_event *ev)
+{
+	struct vg_strbuf exe = VG_STRBUF_INIT;
+	char link[64];
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)ev->ppid);
+	if (vg_readlink(link, &exe) == 0) {
+		vg_pidmap_exec(ev->ppid, exe.buf, exe.len, ev->uid, 0);
+		vg_pidmap_fork(ev->pid, ev->ppid, ev->time_ns);
+	}
+	vg_strbuf_release(&exe);
+}
+
+/* Tells the pid map (file_events' attribution of writers gone since). */
+static void remember(const struct vg_process_event *ev)
+{
+	if (!strcmp(ev->syscall, "exit")) {
+		vg_pidmap_exit(ev->pid, ev->time_ns);
+	} else if (!strcmp(ev->syscall, "fork")) {
+		if (!vg_pidmap_fork(ev->pid, ev->ppid, ev->time_ns))
+			remember_parent(ev);
+	} else if (ev->path_len && ev->path[0] == '/') {
+		vg_pidmap_exec(ev->pid, ev->path, ev->path_len, ev->uid, ev->time_ns);
+	} else if (ev->path_len && ev->cwd) { /* relative to the cwd it ran in */
+		struct vg_strbuf sb = VG_STRBUF_INIT;
+
+		vg_strbuf_add(&sb, ev->cwd, ev->cwd_len);
+		vg_strbuf_addch(&sb, '/');
+		vg_strbuf_add(&sb, ev->path, ev->path_len);
+		vg_pidmap_exec(ev->pid, sb.buf, sb.len, ev->uid, ev->time_ns);
+		vg_strbuf_release(&sb);
+	}
+}
+
 static void on_process_event(void *ctx, const struct vg_process_event *ev)
 {
 	struct vg_procmon *m = ctx;
-	int err = vg_process_events_append(m->store, ev);
+	int err;
+
+	remember(ev);
+	err = vg_process_events_append(m->store, ev);
 
 	if (err && !m->errors++)
 		vg_log(VG_LOG_ERROR, "procmon: cannot store an exec of %s: %s", ev->path,
@@ -59,6 +104,14 @@ static int procmon_drain(void *arg)
 	rc = m->pub->drain(m->pub_state, 4096);
 	pthread_mutex_unlock(&m->lock);
 	return rc;
+}
+
+/* The pid map's catch-up (a file_events worker missed a pid): take in what is queued. */
+static void procmon_catch_up(void *arg)
+{
+	struct vg_procmon *m = arg;
+
+	procmon_drain(m);
 }
 
 static void publisher_status(void *ctx, struct vg_events_publisher_status *ps)
@@ -117,6 +170,7 @@ int vg_procmon_start(const char *publisher, const struct vg_process_options *opt
 		return err;
 	}
 	vg_events_set_publisher("process_events", publisher_status, m);
+	vg_pidmap_set_catch_up(procmon_catch_up, m);
 	*out = m;
 	return 0;
 }
@@ -143,9 +197,11 @@ void vg_procmon_stop(struct vg_procmon *m)
 	if (!m)
 		return;
 	vg_events_set_publisher("process_events", NULL, NULL);
+	vg_pidmap_set_catch_up(NULL, NULL);
 	vg_pub_reader_stop(m->reader);
 	if (m->pub)
 		m->pub->stop(m->pub_state);
+	vg_pidmap_clear();
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

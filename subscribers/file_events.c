@@ -11,8 +11,10 @@
  * a row: lstat for the file's metadata, MD5/SHA-1/SHA-256 in one pass for
  * CREATED and closed UPDATED files (O_NOFOLLOW|O_NONBLOCK, regular files
  * under the size cap only), and the acting process's exe and uid from
- * /proc, cached briefly per pid (a process that has exited keeps its pid
- * and loses the rest).
+ * /proc, cached briefly per pid. A process that has exited by then is
+ * named from what process auditing saw of it (src/pidmap.h) when that
+ * runs; otherwise its row keeps only the pid. An UPDATED row that ends a
+ * write burst has `count` > 1: the kernel events folded into it.
  */
 #include "vigil/subscriber.h"
 
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "pidmap.h"
 #include "util.h"
 #include "vigil/store.h"
 #include "vigil/strbuf.h"
@@ -55,6 +58,9 @@ static const struct vg_column columns[] = {
 	{ "process_uid", VG_TYPE_BIGINT, 0, "User ID of that process" },
 	{ "old_path", VG_TYPE_TEXT, 0, "For MOVED_TO: the path the file was moved from" },
 	{ "source", VG_TYPE_TEXT, 0, "kernel (an event) or scan (a baseline difference)" },
+	{ "count", VG_TYPE_BIGINT, 0,
+	  "Kernel events the row stands for: an UPDATED row at close counts the writes folded "
+	  "into it since the burst's first row" },
 	{ "time_ns", VG_TYPE_BIGINT, VG_COL_ADDITIONAL, "Time of the change in nanoseconds" },
 };
 
@@ -89,6 +95,7 @@ enum {
 	P_PROCESS_UID,
 	P_OLD_PATH,
 	P_SOURCE,
+	P_EVENTS, /* the `count` column */
 	P__COUNT,
 };
 
@@ -151,8 +158,37 @@ static struct vg_value v_text(const char *s, size_t len)
 	return (struct vg_value){ .type = VG_VAL_TEXT, .len = (uint32_t)len, .v.s = s };
 }
 
-/* The exe and uid of @pid, from the cache or /proc; NULL when unknown. */
-static const struct pid_entry *pid_info(struct vg_file_worker *w, int32_t pid, int64_t now)
+/*
+ * The exe and uid that process auditing saw @pid run at @event_ns (a
+ * process that has exited, or is exiting and has no exe link any more),
+ * into @e; false when it did not see it.
+ */
+static bool pid_info_audited(struct pid_entry *e, int32_t pid, int64_t event_ns)
+{
+	struct vg_strbuf sb = VG_STRBUF_INIT;
+	char *real;
+	int64_t uid;
+	bool ok = vg_pidmap_lookup(pid, event_ns, &sb, &uid);
+
+	if (ok) {
+		/* As /proc/<pid>/exe shows it: exec may have been given a symlink. */
+		real = realpath(sb.buf, NULL);
+		snprintf(e->exe, sizeof(e->exe), "%s", real ? real : sb.buf);
+		free(real);
+		if (e->uid < 0)
+			e->uid = uid;
+	}
+	vg_strbuf_release(&sb);
+	return ok;
+}
+
+/*
+ * The exe and uid of @pid, from the cache or /proc, else from what process
+ * auditing saw (a writer that exited before its row was made); NULL when
+ * unknown.
+ */
+static const struct pid_entry *pid_info(struct vg_file_worker *w, int32_t pid, int64_t event_ns,
+					int64_t now)
 {
 	struct pid_entry *e = &w->pids[(uint32_t)pid % PID_CACHE];
 	struct vg_strbuf sb = VG_STRBUF_INIT;
@@ -173,8 +209,8 @@ static const struct pid_entry *pid_info(struct vg_file_worker *w, int32_t pid, i
 	if ((n_read == 0 || n_read == -EFBIG) && (uid = strstr(sb.buf, "\nUid:")))
 		e->uid = strtoll(uid + 5, NULL, 10);
 	vg_strbuf_release(&sb);
-	if (n <= 0 && e->uid < 0)
-		return NULL; /* gone already */
+	if (n <= 0 && !pid_info_audited(e, pid, event_ns) && e->uid < 0)
+		return NULL; /* gone already, and not seen by process auditing */
 	e->pid = pid;
 	e->until_ns = now + PID_CACHE_NS;
 	return e;
@@ -237,13 +273,14 @@ int vg_file_events_append(struct vg_file_worker *w, struct vg_store *store,
 	}
 	v[P_HASHED] = v_int(hashed);
 	v[P_PID] = v_int(j->pid);
-	if (j->pid > 0 && (pe = pid_info(w, j->pid, vg_mono_ns()))) {
+	if (j->pid > 0 && (pe = pid_info(w, j->pid, j->time_ns, vg_mono_ns()))) {
 		v[P_PROCESS_PATH] = v_text(pe->exe, strlen(pe->exe));
 		v[P_PROCESS_UID] = v_int(pe->uid);
 	}
 	if (j->old_path)
 		v[P_OLD_PATH] = v_text(j->old_path, j->old_path_len);
 	v[P_SOURCE] = j->from_scan ? v_text("scan", 4) : v_text("kernel", 6);
+	v[P_EVENTS] = v_int(j->count ? j->count : 1);
 	if (turn)
 		turn->wait(turn->arg, j->seq);
 	err = vg_store_append(store, j->time_ns, v, P__COUNT, NULL);

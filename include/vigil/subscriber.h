@@ -25,6 +25,7 @@ struct vg_file_job {
 	unsigned flags;	 /* VG_FILE_EV_* */
 	uint32_t cookie; /* transaction_id */
 	int32_t pid;	 /* -1: unknown */
+	uint32_t count;	 /* kernel events the row stands for (1 + writes folded into it) */
 	bool hash;	 /* hash the file (CREATED, or UPDATED after close; not accesses) */
 	bool from_scan;	 /* source = 'scan' instead of 'kernel' */
 	bool gone;	 /* deleted or moved away already: no stat, no hash */

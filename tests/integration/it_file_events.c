@@ -392,6 +392,65 @@ static void scenario_faults(const char *publisher)
 	finish(&r);
 }
 
+/* Writes 20 times, 3 ms apart, to the file @arg, then closes it. */
+static void write_loop(const void *arg)
+{
+	int fd = open(arg, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	for (int i = 0; fd >= 0 && i < 20; i++) {
+		if (write(fd, "line\n", 5) != 5)
+			_exit(1);
+		usleep(3000);
+	}
+	if (fd < 0)
+		_exit(1);
+	close(fd);
+}
+
+/*
+ * A write loop is one UPDATED row when it starts and one, hashed, when the
+ * file is closed; the last one counts the writes folded into it.
+ */
+static void scenario_write_burst(const char *publisher)
+{
+	struct run r;
+	char path[600], sql[1024];
+	struct vt_rows *rows;
+
+	if (!start(&r, publisher)) {
+		vt_fail(__FILE__, __LINE__, "%s: cannot start", publisher);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/burst", r.dir);
+	VT_ASSERT(in_child(write_loop, path));
+	VT_ASSERT_OK(vg_fim_sync(r.fim, 5000));
+	snprintf(sql, sizeof(sql),
+		 "SELECT count, hashed, size FROM file_events WHERE target_path = '%s' AND "
+		 "action = 'UPDATED' ORDER BY eid",
+		 path);
+	rows = vt_query(sql, NULL);
+	VT_ASSERT(rows);
+	/* 20 writes (the kernel merges some it has not handed over yet): two rows. */
+	VT_ASSERT_EQ(rows->n_rows, 2);
+	VT_ASSERT_STR_EQ(vt_cell(rows, 0, "count"), "1");
+	VT_ASSERT(atoi(vt_cell(rows, 1, "count")) >= 5);
+	VT_ASSERT(atoi(vt_cell(rows, 1, "count")) <= 20);
+	VT_ASSERT_STR_EQ(vt_cell(rows, 1, "hashed"), "1");
+	VT_ASSERT_STR_EQ(vt_cell(rows, 1, "size"), "100");
+	vt_rows_free(rows);
+	finish(&r);
+}
+
+VT_TEST(fanotify_write_burst)
+{
+	scenario_write_burst("fanotify");
+}
+
+VT_TEST(inotify_write_burst)
+{
+	scenario_write_burst("inotify");
+}
+
 VT_TEST(fanotify_faults)
 {
 	scenario_faults("fanotify");
