@@ -19,6 +19,8 @@ VG_FLAG(audit_allow_process_events, BOOL, "true", 0,
 	"With --disable_audit=false: process_events (vigil uses eBPF where it can)")
 VG_FLAG(config_path, STRING, "/etc/vigil/vigil.conf", VG_FLAG_CLI,
 	"Path to the JSON config file (osquery's format)")
+VG_FLAG(config_refresh, INT, "0", 0,
+	"With --follow: seconds between re-reads of --config_path (0: at start only; SIGHUP re-reads at once)")
 VG_FLAG(config_check, BOOL, "false", VG_FLAG_CLI,
 	"Check the format of the config and exit")
 VG_FLAG(csv, BOOL, "false", VG_FLAG_SHELL,

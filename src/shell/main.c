@@ -17,6 +17,7 @@
 #include "procmon.h"
 #include "shell.h"
 #include "sql.h"
+#include "util.h"
 #include "vigil/config.h"
 #include "vigil/events.h"
 #include "vigil/flags.h"
@@ -24,24 +25,30 @@
 #include "vigil/publisher.h"
 #include "vigil/store.h"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
-static void on_stop_signal(int sig)
+static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
-/* SIGINT/SIGTERM end --follow cleanly (no SA_RESTART: sleeps are cut short). */
-static void catch_stop_signals(void)
+/*
+ * SIGINT/SIGTERM end --follow cleanly, SIGHUP re-reads the config (no
+ * SA_RESTART: sleeps are cut short).
+ */
+static void catch_signals(void)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
+	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 /* Starts file monitoring on the config in force (--enable_file_events). */
@@ -116,6 +123,62 @@ static int load_config(void)
 	}
 	vg_config_set_current(cfg);
 	return 0;
+}
+
+/* What the follow loop reloads, and when it last looked. */
+struct reloader {
+	struct vg_fim *fim;
+	int64_t last_ns;
+};
+
+/*
+ * Re-reads --config_path and, when it changed, makes it the config in
+ * force and hands its file_paths to FIM (watches added and removed in
+ * place; paths that stay keep their events). A bad file is reported and
+ * the config in force stays. "options" are read at start only.
+ */
+static void reload_config(struct reloader *r, bool asked)
+{
+	const struct vg_config *cur = vg_config_current();
+	const char *path = vg_flag_str(VG_F_config_path);
+	struct vg_config *cfg = NULL;
+	char *err = NULL;
+	int rc = vg_config_load(path, &cfg, &err);
+
+	if (rc) {
+		vg_log(VG_LOG_ERROR, "config: not reloaded, the config in force stays: %s",
+		       err ? err : strerror(-rc));
+		free(err);
+		return;
+	}
+	if (cur && !strcmp(vg_config_hash(cur), vg_config_hash(cfg))) {
+		if (asked)
+			vg_log(VG_LOG_INFO, "config: %s is unchanged", path);
+		vg_config_free(cfg);
+		return;
+	}
+	rc = r->fim ? vg_fim_reload(r->fim, vg_config_json(cfg)) : 0;
+	if (rc) {
+		vg_log(VG_LOG_ERROR, "config: %s not applied: %s", path, strerror(-rc));
+		vg_config_free(cfg);
+		return;
+	}
+	vg_log(VG_LOG_INFO, "config: reloaded %s (hash %.12s)", path, vg_config_hash(cfg));
+	vg_config_set_current(cfg);
+}
+
+/* Between two runs of the followed query: SIGHUP, or --config_refresh due. */
+static void follow_tick(void *arg)
+{
+	struct reloader *r = arg;
+	int64_t every = vg_flag_int(VG_F_config_refresh), now = vg_mono_ns();
+	bool asked = reload_requested;
+
+	if (!asked && (every <= 0 || now - r->last_ns < every * 1000000000LL))
+		return;
+	reload_requested = 0;
+	r->last_ns = now;
+	reload_config(r, asked);
 }
 
 /* Process auditing into process_events, as the flags ask; 0 or -1 (logged). */
@@ -217,8 +280,10 @@ int main(int argc, char **argv)
 			rc = 1;
 			goto out;
 		}
-		catch_stop_signals();
-		vg_shell_follow(&sh, argv[1], &stop_requested);
+		struct reloader r = { .fim = fim, .last_ns = vg_mono_ns() };
+
+		catch_signals();
+		vg_shell_follow(&sh, argv[1], &stop_requested, follow_tick, &r);
 	} else if (argc > 1) {
 		for (int i = 1; i < argc && !sh.quit; i++) {
 			if (argv[i][0] == '.')

@@ -238,7 +238,8 @@ int vg_shell_run_stream(struct vg_shell *sh, FILE *fp)
 	return rc;
 }
 
-int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t *stop)
+int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t *stop,
+		    void (*tick)(void *arg), void *arg)
 {
 	int rc = 0;
 
@@ -263,6 +264,8 @@ int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t 
 			fflush(sh->out);
 		}
 		nanosleep(&ts, NULL); /* a signal cuts it short */
+		if (tick)
+			tick(arg);
 	}
 	vg_events_follow_end();
 	return rc;

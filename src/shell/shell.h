@@ -56,10 +56,13 @@ int vg_shell_run_stream(struct vg_shell *sh, FILE *fp);
 /*
  * Runs @sql over and over (every 200 ms), printing only the event rows that
  * arrived since the run before (follow mode, see vg_events_follow_begin()),
- * until *@stop is set. JSON modes print one object per line, flushed per
- * row; the other modes print the header once. Returns 0 or -1 (error printed).
+ * until *@stop is set; @tick (may be NULL) is called with @arg between runs
+ * (the caller's housekeeping: config reloads). JSON modes print one object
+ * per line, flushed per row; the other modes print the header once.
+ * Returns 0 or -1 (error printed).
  */
-int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t *stop);
+int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t *stop,
+		    void (*tick)(void *arg), void *arg);
 
 /* The interactive prompt with line editing and history. */
 int vg_shell_interactive(struct vg_shell *sh);
