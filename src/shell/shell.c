@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -39,6 +40,8 @@ void vg_shell_init(struct vg_shell *sh, sqlite3 *db)
 	memset(sh, 0, sizeof(*sh));
 	sh->db = db;
 	sh->out = stdout;
+	/* Only this thread prints: no lock per character (--follow prints a lot). */
+	__fsetlocking(sh->out, FSETLOCKING_BYCALLER);
 	sh->planner = vg_flag_bool(VG_F_planner);
 	o->mode = VG_OUT_PRETTY;
 	if (vg_flag_bool(VG_F_json))
