@@ -352,7 +352,9 @@ VT_TEST(sigkilled_writer_loses_no_acknowledged_row)
 		struct vg_store *cs = open_store(dir, 0, 0, 1000);
 
 		close(pipefd[0]);
-		for (uint64_t i = 1; cs; i++) {
+		if (!cs)
+			_exit(2);
+		for (uint64_t i = 1;; i++) {
 			struct vg_value v[NCOLS];
 			char buf[64];
 			uint64_t eid;
@@ -362,7 +364,6 @@ VT_TEST(sigkilled_writer_loses_no_acknowledged_row)
 			    write(pipefd[1], &eid, sizeof(eid)) != sizeof(eid))
 				_exit(1);
 		}
-		_exit(2);
 	}
 	close(pipefd[1]);
 	/* Let it write a few segments' worth, then kill it mid-stream. */
