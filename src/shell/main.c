@@ -32,7 +32,8 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-/* SIGINT/SIGTERM end --follow cleanly (no SA_RESTART: sleeps are cut short). */
+/* SIGINT/SIGTERM end --follow or a stream of queries cleanly (no SA_RESTART:
+ * sleeps and reads are cut short). */
 static void catch_stop_signals(void)
 {
 	struct sigaction sa;
@@ -201,6 +202,10 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	/* Process auditing holds kernel state (audit rules): SIGINT and SIGTERM
+	 * end the run through the cleanup below instead of killing it. */
+	if (procmon)
+		catch_stop_signals();
 	vg_shell_init(&sh, db);
 	if (vg_flag_bool(VG_F_L))
 		vg_shell_dot(&sh, ".tables");
