@@ -208,6 +208,7 @@ VT_TEST(exec_with_hard_arguments_and_failed_exec)
 	pid = wanted[0] = run(dir, argv);
 	VT_ASSERT(wait_for(state, pid, "execve"));
 	s = find(pid, "execve");
+	VT_ASSERT(s);
 	VT_ASSERT_STR_EQ(s->path, "/bin/echo");
 	VT_ASSERT_STR_EQ(s->cwd, dir);
 	VT_ASSERT_EQ(s->ppid, getpid());
@@ -255,6 +256,7 @@ VT_TEST(long_argv_is_cut_and_fork_rows)
 	pid = wanted[0] = run(NULL, argv);
 	VT_ASSERT(wait_for(state, pid, "execve"));
 	s = find(pid, "execve");
+	VT_ASSERT(s);
 	VT_ASSERT(s->cut);
 	VT_ASSERT_EQ(s->args_len, 4096);
 	VT_ASSERT_EQ(s->argc, 2);
@@ -262,10 +264,12 @@ VT_TEST(long_argv_is_cut_and_fork_rows)
 	pid = wanted[1] = run(NULL, sh);
 	VT_ASSERT(wait_for_of(state, 0, pid, "fork"));
 	s = find_of(0, pid, "fork");
+	VT_ASSERT(s);
 	VT_ASSERT(s->pid > 0);
 	VT_ASSERT(s->args_len == 0);
 	VT_ASSERT(wait_for(state, s->pid, "execve"));
 	e = find(s->pid, "execve");
+	VT_ASSERT(e);
 	VT_ASSERT_EQ(e->ppid, pid);
 	VT_ASSERT_STR_EQ(e->path, "/bin/true");
 	stop(state);
@@ -383,6 +387,7 @@ VT_TEST(with_auditd_running_reads_the_multicast_copy)
 	struct vg_audit_status before, st;
 	char *dir = vt_tmpdir(), token[64];
 	const char *const argv[] = { "/bin/echo", token, NULL };
+	const struct seen *s;
 	void *state = NULL;
 	int64_t deadline;
 	pid_t auditd, pid;
@@ -421,8 +426,10 @@ VT_TEST(with_auditd_running_reads_the_multicast_copy)
 	snprintf(token, sizeof(token), "vigil-mc-%d", (int)getpid());
 	pid = wanted[0] = run(dir, argv);
 	VT_ASSERT(wait_for(state, pid, "execve"));
-	VT_ASSERT_STR_EQ(find(pid, "execve")->path, "/bin/echo");
-	VT_ASSERT_STR_EQ(find(pid, "execve")->cwd, dir);
+	s = find(pid, "execve");
+	VT_ASSERT(s);
+	VT_ASSERT_STR_EQ(s->path, "/bin/echo");
+	VT_ASSERT_STR_EQ(s->cwd, dir);
 	stop(state);
 	VT_ASSERT_EQ(status_now().pid, auditd);
 	VT_ASSERT_EQ(rules_with("vigil_exec"), 0);
