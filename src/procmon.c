@@ -8,8 +8,9 @@
  * no disk waits), and doing them at once is what gives a short-lived
  * process its cwd and parent before they are gone.
  *
- * LIMITS: the audit fallback, fork and exit rows are still to come
- * (TODO(#5)).
+ * The publisher is eBPF (publishers/bpf.c) or, where it cannot load, Linux
+ * audit (publishers/audit.c): "auto" tries them in that order and keeps
+ * why eBPF did not run, for osquery_events' note.
  */
 #include "procmon.h"
 
@@ -38,6 +39,7 @@ struct vg_procmon {
 	struct vg_store *store;
 	struct vg_pub_reader *reader;
 	struct vg_process_options opt; /* what the publisher captures */
+	char why[160];		       /* why a preferred publisher did not run ("": it did) */
 	pthread_mutex_t lock;	       /* held by the reader while it drains; sync waits on it */
 	unsigned errors;
 };
@@ -126,40 +128,60 @@ static void publisher_status(void *ctx, struct vg_events_publisher_status *ps)
 	ps->events = st.received;
 	ps->dropped_kernel = st.dropped_kernel;
 	ps->watches = st.watches;
+	ps->overflows = st.overflows;
+	ps->note = m->why[0] ? m->why : NULL;
+}
+
+/* Starts @pub into @m (m->pub set on success). */
+static int procmon_start_one(struct vg_procmon *m, const struct vg_publisher_ops *pub,
+			     const struct vg_watch_set *ws)
+{
+	int err = pub->probe();
+
+	if (!err)
+		err = pub->start(ws, &m->sink, &m->pub_state);
+	if (!err)
+		m->pub = pub;
+	return err;
 }
 
 int vg_procmon_start(const char *publisher, const struct vg_process_options *opt,
 		     struct vg_store *store, struct vg_procmon **out)
 {
 	struct vg_watch_set ws = { .watches = NULL };
+	bool is_auto = !strcmp(publisher, "auto");
 	struct vg_procmon *m;
 	int err;
 
-	if (strcmp(publisher, "auto") && strcmp(publisher, "bpf")) {
+	if (!is_auto && strcmp(publisher, "bpf") && strcmp(publisher, "audit")) {
 		vg_log(VG_LOG_ERROR,
-		       "procmon: --process_events_publisher=%s is not available (auto, bpf)",
+		       "procmon: --process_events_publisher=%s is not available (auto, bpf, audit)",
 		       publisher);
-		return -ENOSYS;
-	}
-	if (vg_publisher_bpf.probe()) {
-		vg_log(VG_LOG_ERROR, "procmon: eBPF cannot load here, and the audit fallback is "
-				     "not there yet");
 		return -ENOSYS;
 	}
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	pthread_mutex_init(&m->lock, NULL);
-	m->pub = &vg_publisher_bpf;
 	m->store = store;
 	m->sink = (struct vg_sink){ .process_event = on_process_event, .ctx = m };
 	if (opt) {
 		m->opt = *opt;
 		ws.process = &m->opt;
 	}
-	err = m->pub->start(&ws, &m->sink, &m->pub_state);
+	err = -ENOSYS;
+	if (is_auto || !strcmp(publisher, "bpf"))
+		err = procmon_start_one(m, &vg_publisher_bpf, &ws);
+	if (err && is_auto) {
+		snprintf(m->why, sizeof(m->why), "bpf did not load: %s", strerror(-err));
+		vg_log(VG_LOG_WARN, "procmon: eBPF cannot run here (%s); using the audit fallback",
+		       strerror(-err));
+	}
+	if (err && (is_auto || !strcmp(publisher, "audit")))
+		err = procmon_start_one(m, &vg_publisher_audit, &ws);
 	if (err) {
-		m->pub = NULL;
+		vg_log(VG_LOG_ERROR, "procmon: no process publisher could start (%s): %s",
+		       publisher, strerror(-err));
 		vg_procmon_stop(m);
 		return err;
 	}

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * procmon.h - process auditing at run time: an exec publisher (eBPF; the
- * audit fallback is still to come) read on its own thread, each exec made a
- * row of process_events (subscribers/process_events.c).
+ * procmon.h - process auditing at run time: an exec publisher (eBPF, or the
+ * Linux audit fallback) read on its own thread, each exec made a row of
+ * process_events (subscribers/process_events.c).
  *
  * Owned by the thread that starts it; stop from that thread.
  */
@@ -14,9 +14,10 @@ struct vg_process_options;
 struct vg_store;
 
 /*
- * Starts publisher @publisher ("auto" or "bpf") capturing what @opt asks
- * (copied; NULL: the defaults) into @store (borrowed until stop). Returns 0
- * and *@out, or a negative errno after logging why.
+ * Starts publisher @publisher ("bpf", "audit", or "auto": eBPF, else audit)
+ * capturing what @opt asks (copied; NULL: the defaults) into @store
+ * (borrowed until stop). Returns 0 and *@out, or a negative errno after
+ * logging why.
  */
 int vg_procmon_start(const char *publisher, const struct vg_process_options *opt,
 		     struct vg_store *store, struct vg_procmon **out);

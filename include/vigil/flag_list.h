@@ -66,7 +66,7 @@ VG_FLAG(nullvalue, STRING, "", VG_FLAG_SHELL,
 VG_FLAG(planner, BOOL, "false", VG_FLAG_SHELL,
 	"Print the query plan of each statement (EXPLAIN QUERY PLAN) to stderr")
 VG_FLAG(process_events_publisher, STRING, "auto", 0,
-	"Kernel interface for process_events: auto or bpf (the audit fallback is to come)")
+	"Kernel interface for process_events: bpf, audit, or auto (eBPF, else Linux audit)")
 VG_FLAG(process_events_args_max, INT, "8192", 0,
 	"Bytes of argv kept per exec (at most 8192); a longer one is cut and marked in overflows")
 VG_FLAG(process_events_env_max, INT, "0", 0,

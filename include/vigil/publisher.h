@@ -69,5 +69,8 @@ extern const struct vg_publisher_ops vg_publisher_inotify;
 /* Process events (exec, exit, fork) from eBPF; start() reads only @ws->process
  * (NULL: the defaults). */
 extern const struct vg_publisher_ops vg_publisher_bpf;
+/* Process events (exec, and fork with @ws->process->forks) from Linux audit,
+ * where eBPF cannot load; start() reads only @ws->process (NULL: defaults). */
+extern const struct vg_publisher_ops vg_publisher_audit;
 
 #endif

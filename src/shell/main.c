@@ -27,22 +27,26 @@
 
 static volatile sig_atomic_t stop_requested, reload_requested;
 
+static volatile sig_atomic_t hup_reloads;
+
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP && hup_reloads)
 		reload_requested = 1;
 	else
 		stop_requested = 1;
 }
 
 /*
- * SIGINT/SIGTERM end --follow cleanly, SIGHUP re-reads the config (no
- * SA_RESTART: sleeps are cut short).
+ * SIGINT and SIGTERM end --follow or a stream of queries cleanly (no
+ * SA_RESTART: sleeps and reads are cut short); SIGHUP re-reads the config
+ * with @reload (--follow), else it ends the run too.
  */
-static void catch_signals(void)
+static void catch_signals(bool reload)
 {
 	struct sigaction sa;
 
+	hup_reloads = reload;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -264,6 +268,10 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	/* Process auditing holds kernel state (audit rules): SIGINT and SIGTERM
+	 * end the run through the cleanup below instead of killing it. */
+	if (procmon)
+		catch_signals(false);
 	vg_shell_init(&sh, db);
 	if (vg_flag_bool(VG_F_L))
 		vg_shell_dot(&sh, ".tables");
@@ -282,7 +290,7 @@ int main(int argc, char **argv)
 		}
 		struct reloader r = { .fim = fim, .last_ns = vg_mono_ns() };
 
-		catch_signals();
+		catch_signals(true);
 		vg_shell_follow(&sh, argv[1], &stop_requested, follow_tick, &r);
 	} else if (argc > 1) {
 		for (int i = 1; i < argc && !sh.quit; i++) {

@@ -35,6 +35,7 @@ enum {
 	C_OVERFLOWS,
 	C_WATCHES,
 	C_UNWATCHED,
+	C_NOTE,
 };
 
 static const struct vg_column columns[] = {
@@ -65,6 +66,8 @@ static const struct vg_column columns[] = {
 	[C_WATCHES] = { "watches", VG_TYPE_BIGINT, 0, "Marks or watches the publisher holds" },
 	[C_UNWATCHED] = { "unwatched", VG_TYPE_BIGINT, 0,
 			  "Paths the publisher could not watch (limits, errors)" },
+	[C_NOTE] = { "note", VG_TYPE_TEXT, 0,
+		     "Why this publisher runs, e.g. why a preferred one could not" },
 };
 
 static int osquery_events_generate(struct vg_query *q)
@@ -96,6 +99,8 @@ static int osquery_events_generate(struct vg_query *q)
 			vg_row_int(q, C_OVERFLOWS, (int64_t)ps.overflows);
 			vg_row_int(q, C_WATCHES, (int64_t)ps.watches);
 			vg_row_int(q, C_UNWATCHED, (int64_t)ps.unwatched);
+			if (ps.note)
+				vg_row_text(q, C_NOTE, ps.note);
 			vg_row_end(q);
 		}
 		vg_row_begin(q);
