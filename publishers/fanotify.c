@@ -9,39 +9,51 @@
  * where the kernel has it, 5.17+): every event carries the file handle of
  * the directory it happened in and the entry's name, never an open fd.
  *
- * Marks. A recursive watch puts one FAN_MARK_FILESYSTEM mark on its
- * filesystem (shared by every recursive watch there), so directories made
- * later are covered with no race; a non-recursive watch puts an inode mark
- * with FAN_EVENT_ON_CHILD on its directory (on the parent for a file). The
- * kernel merges all marks into one event per change, and drain() keeps only
- * events whose path lies inside some watch. A watch root that does not exist
- * waits on its nearest existing ancestor: a recursive one keeps the
- * filesystem mark of that ancestor (which sees the root and its content
- * appear), a non-recursive one an inode mark there for creations and
- * renames. Whenever a root or one of its ancestors is created, deleted or
- * moved, reconcile() recomputes the wanted marks (mark and sweep: add first,
- * then remove what nothing wants), so marks of paths that stay are never
- * dropped. A root that appears where no filesystem mark saw it is scanned,
- * and what is inside it is reported as CREATED.
+ * Marks. A recursive watch puts an inode mark with FAN_EVENT_ON_CHILD on
+ * each directory of its tree (fanotify_tree.c), so the kernel queues only
+ * changes inside it; a directory made or moved into the tree is marked when
+ * its event is read, then scanned (what it already holds is reported as
+ * CREATED, once). A tree over the budget (FAN_TREE_DIRS directories, a
+ * quarter of fs.fanotify.max_user_marks in all) gets one FAN_MARK_FILESYSTEM
+ * mark on its filesystem instead, which covers later directories with no
+ * race but makes every change on that filesystem an event to read, resolve
+ * and drop. A non-recursive watch puts an inode mark with FAN_EVENT_ON_CHILD
+ * on its directory (on the parent for a file). The kernel merges all marks
+ * into one event per change, and drain() keeps only events whose path lies
+ * inside some watch. A watch root that does not exist waits on its nearest
+ * existing ancestor: a recursive one with the filesystem mark of that
+ * ancestor (which sees the root and its content appear; the tree is marked
+ * once the root is there), a non-recursive one an inode mark there for
+ * creations and renames. Whenever a root or one of its ancestors is created,
+ * deleted or moved, reconcile() recomputes the wanted marks (mark and sweep:
+ * add first, then remove what nothing wants), so marks of paths that stay
+ * are never dropped. A root that appears where no filesystem mark saw it is
+ * scanned, and what is inside it is reported as CREATED.
  *
- * Paths. A directory handle becomes a path with open_by_handle_at(O_PATH) on
- * a mount fd of its filesystem and readlink(/proc/self/fd/N). That is the hot
- * path, so paths are cached per handle (bounded, oldest evicted first). The
- * cache learns new directories from CREATE's target handle, is fixed up when
- * a directory moves (its descendants are dropped) and is flushed after an
- * overflow. A handle that no longer resolves (a directory deleted before its
- * events were read, unless cached) loses its event; those are counted.
+ * Paths. A tree's directory knows its path from its mark record, which the
+ * events keep current. Another directory handle becomes a path with
+ * open_by_handle_at(O_PATH) on a mount fd of its filesystem and
+ * readlink(/proc/self/fd/N), cached per handle (bounded, oldest evicted
+ * first). The cache learns new directories from CREATE's target handle, is
+ * fixed up when a directory moves (its descendants are dropped) and is
+ * flushed after an overflow. A handle that no longer resolves (a directory
+ * deleted before its events were read, unless cached) loses its event; those
+ * are counted.
  *
  * Renames are one FAN_RENAME event (old and new directory + name): it
  * becomes MOVED_FROM then MOVED_TO with one cookie, MOVED_TO carrying
  * old_path. Kernels without FAN_RENAME get FAN_MOVED_FROM/FAN_MOVED_TO,
  * paired by the moved file's handle.
  *
- * Limits: a recursive watch with accesses asks its whole filesystem for
- * FAN_OPEN/FAN_ACCESS (filtered here by path), which costs in proportion to
- * all reads on that filesystem. Filesystems mounted below a recursive root
- * are not marked. Paths resolve through the first mount seen of each
- * filesystem. A root that appears by being mounted is not noticed.
+ * Limits: what a directory made in a tree holds before vigil marks it is
+ * reported by the scan as CREATED only (its writes, renames and deletions in
+ * that window are not seen), as with inotify; with inode marks a rename from
+ * outside a tree has no old_path. A recursive watch over the budget with
+ * accesses asks its whole filesystem for FAN_OPEN/FAN_ACCESS (filtered here
+ * by path), which costs in proportion to all reads on that filesystem.
+ * Filesystems mounted below a recursive root are not marked. Paths resolve
+ * through the first mount seen of each filesystem. A root that appears by
+ * being mounted is not noticed.
  */
 #include "vigil/publisher.h"
 
@@ -65,8 +77,7 @@
 
 /* ---- filtering and delivery ---- */
 
-/* Whether @p lies inside @w: its root, a direct child, or (recursive) anything below. */
-static bool fan_inside(const struct fan_watch *w, const char *p, size_t n)
+bool vg__fan_inside(const struct fan_watch *w, const char *p, size_t n)
 {
 	size_t rl = w->path_len == 1 ? 0 : w->path_len; /* "/" has no separator to add */
 
@@ -80,7 +91,7 @@ static bool fan_inside(const struct fan_watch *w, const char *p, size_t n)
 static bool fan_match(const struct fan_state *s, const char *p, size_t n, bool access)
 {
 	for (size_t i = 0; i < s->n_watches; i++)
-		if ((!access || s->watches[i].accesses) && fan_inside(&s->watches[i], p, n))
+		if ((!access || s->watches[i].accesses) && vg__fan_inside(&s->watches[i], p, n))
 			return true;
 	return false;
 }
@@ -160,12 +171,18 @@ static int fan_key_path(struct fan_state *s, const struct fan_key *k, bool cache
 			struct vg_strbuf *out)
 {
 	struct fan_dir *d = vg__fan_cache_find(s, k, vg__fan_hash(k->b, k->len));
+	struct fan_imark *im = vg__fan_imark_find(s, k);
 	struct fan_fs *fs;
 	struct stat st;
 	char link[32];
 	int fd, err;
 
 	vg_strbuf_reset(out);
+	/* A tree's directory knows its path: the events keep it current. */
+	if (im && im->is_tree && !im->is_stale) {
+		vg_strbuf_add(out, im->path, im->path_len);
+		return 0;
+	}
 	if (d) {
 		vg_strbuf_add(out, d->path, d->path_len);
 		return 0;
@@ -227,9 +244,12 @@ static uint32_t fan_next_cookie(struct fan_state *s)
 	return s->cookie;
 }
 
-/* A directory moved from @from to @to (either may be empty): fix the cache. */
+/*
+ * A directory moved from @from to @to (either may be empty): fix the cache
+ * and the tree marks (a directory moved into a tree is scanned when @scan).
+ */
 static void fan_dir_moved(struct fan_state *s, const struct fan_rec *fid,
-			  const struct vg_strbuf *from, const struct vg_strbuf *to)
+			  const struct vg_strbuf *from, const struct vg_strbuf *to, bool scan)
 {
 	const char *name;
 	struct fan_key k;
@@ -246,6 +266,7 @@ static void fan_dir_moved(struct fan_state *s, const struct fan_rec *fid,
 		if (to->len)
 			vg__fan_cache_put(s, &k, to->buf, to->len);
 	}
+	vg__fan_tree_moved(s, from, to, scan);
 }
 
 /* FAN_RENAME: MOVED_FROM then MOVED_TO with one cookie. */
@@ -270,8 +291,10 @@ static void fan_on_rename(struct fan_state *s, const struct fan_rec *from, const
 	if (deliver && has_to)
 		vg__fan_emit(s, VG_FILE_MOVED_TO, 0, &s->p2, has_from ? &s->p1 : NULL, pid, is_dir,
 			     cookie);
+	if (has_from)
+		vg__fan_seen_take(s, s->p1.buf, s->p1.len);
 	if (is_dir)
-		fan_dir_moved(s, fid, &s->p1, &s->p2);
+		fan_dir_moved(s, fid, &s->p1, &s->p2, deliver);
 }
 
 /* Legacy FAN_MOVED_FROM / FAN_MOVED_TO, paired by the moved object's handle. */
@@ -292,8 +315,9 @@ static void fan_on_move(struct fan_state *s, uint64_t mask, const struct fan_rec
 		if (deliver)
 			vg__fan_emit(s, VG_FILE_MOVED_FROM, 0, &s->p1, NULL, pid, is_dir,
 				     s->from_cookie);
+		vg__fan_seen_take(s, s->p1.buf, s->p1.len);
 		if (is_dir)
-			fan_dir_moved(s, fid, &s->p1, &s->p2);
+			fan_dir_moved(s, fid, &s->p1, &s->p2, deliver);
 		return;
 	}
 	paired = s->from_cookie && s->from_key.len == k.len && !memcmp(s->from_key.b, k.b, k.len);
@@ -302,7 +326,7 @@ static void fan_on_move(struct fan_state *s, uint64_t mask, const struct fan_rec
 			     is_dir, paired ? s->from_cookie : fan_next_cookie(s));
 	s->from_cookie = 0;
 	if (is_dir)
-		fan_dir_moved(s, fid, &s->p2, &s->p1);
+		fan_dir_moved(s, fid, paired ? &s->from_path : &s->p2, &s->p1, deliver);
 }
 
 /*
@@ -313,22 +337,34 @@ static void fan_on_move(struct fan_state *s, uint64_t mask, const struct fan_rec
 static void fan_on_self(struct fan_state *s, uint64_t mask, const struct fan_rec *dfid, int32_t pid,
 			bool deliver, bool is_dir)
 {
+	uint64_t parent_bits = mask & FAN_DELETE_SELF ? FAN_DELETE : FAN_RENAME | FAN_MOVE;
+	struct fan_imark *im;
 	const char *name;
 	struct fan_key k;
 	char *slash;
 
 	s->is_dirty = true;
-	if (fan_rec_key(dfid, &k, &name) || fan_key_path(s, &k, false, &s->p1))
+	if (fan_rec_key(dfid, &k, &name))
+		return;
+	im = vg__fan_imark_find(s, &k);
+	if ((mask & FAN_MOVE_SELF) && im) {
+		/* A root or an ancestor moved: paths below its old place are wrong now. */
+		vg__fan_tree_suspect(s, im->path, im->path_len);
+		vg__fan_cache_drop_tree(s, im->path, im->path_len);
+	}
+	if (fan_key_path(s, &k, false, &s->p1))
 		return;
 	slash = memrchr(s->p1.buf, '/', s->p1.len);
 	if (deliver && slash) {
 		struct fan_fs *fs = vg__fan_fs_find(s, k.b);
 		size_t plen = slash == s->p1.buf ? 1 : (size_t)(slash - s->p1.buf);
-		bool parent_seen = fs && vg__fan_has_events(fs->mask);
+		bool parent_seen =
+		    (fs && vg__fan_has_events(fs->mask)) || vg__fan_tree_mask(s, s->p1.buf, plen);
 
-		for (struct fan_imark *im = s->imarks; im && !parent_seen; im = im->next)
-			parent_seen =
-			    strlen(im->path) == plen && !memcmp(im->path, s->p1.buf, plen);
+		/* Rare (roots and ancestors): a pass over the marks is fine. */
+		for (im = s->imarks; im && !parent_seen; im = im->next)
+			parent_seen = !im->is_tree && (im->mask & parent_bits) &&
+				      im->path_len == plen && !memcmp(im->path, s->p1.buf, plen);
 		if (!parent_seen)
 			vg__fan_emit(s,
 				     mask & FAN_DELETE_SELF ? VG_FILE_DELETED : VG_FILE_MOVED_FROM,
@@ -356,12 +392,34 @@ static void fan_on_overflow(struct fan_state *s)
 		       max.len ? max.buf : "16384");
 		vg_strbuf_release(&max);
 	}
-	/* Renames may have been lost: cached paths and root states are suspect. */
+	/* Renames may have been lost: cached paths, tree paths and root states are suspect. */
 	vg__fan_cache_clear(s);
+	vg__fan_tree_suspect(s, NULL, 0);
 	s->from_cookie = 0;
 	s->is_dirty = true;
 	if (s->sink.overflow)
 		s->sink.overflow(s->sink.ctx, "fanotify");
+}
+
+/* Reports the plain actions in @mask for the path in s->p1. */
+static void fan_deliver(struct fan_state *s, uint64_t mask, int32_t pid, bool is_dir)
+{
+	unsigned upd;
+
+	if (mask & FAN_CREATE)
+		vg__fan_emit(s, VG_FILE_CREATED, 0, &s->p1, NULL, pid, is_dir, 0);
+	if (mask & FAN_OPEN)
+		vg__fan_emit(s, VG_FILE_OPENED, 0, &s->p1, NULL, pid, is_dir, 0);
+	if (mask & FAN_ACCESS)
+		vg__fan_emit(s, VG_FILE_ACCESSED, 0, &s->p1, NULL, pid, is_dir, 0);
+	upd = (mask & FAN_MODIFY ? VG_FILE_EV_WRITE : 0) |
+	      (mask & FAN_CLOSE_WRITE ? VG_FILE_EV_CLOSE : 0);
+	if (upd)
+		vg__fan_emit(s, VG_FILE_UPDATED, upd, &s->p1, NULL, pid, is_dir, 0);
+	if (mask & FAN_ATTRIB)
+		vg__fan_emit(s, VG_FILE_ATTRIBUTES_MODIFIED, 0, &s->p1, NULL, pid, is_dir, 0);
+	if (mask & FAN_DELETE)
+		vg__fan_emit(s, VG_FILE_DELETED, 0, &s->p1, NULL, pid, is_dir, 0);
 }
 
 /* One event: its metadata @m and its @n bytes of info records. */
@@ -370,9 +428,10 @@ static void fan_on_event(struct fan_state *s, const struct fanotify_event_metada
 {
 	struct fan_rec dfid = { NULL, 0 }, fid = { NULL, 0 }, from = { NULL, 0 }, to = { NULL, 0 };
 	uint64_t mask = m->mask;
-	bool deliver = m->pid != s->self, is_dir = mask & FAN_ONDIR;
+	bool deliver = m->pid != s->self, is_dir = mask & FAN_ONDIR, has_key = false, grow = false;
 	int32_t pid = m->pid > 0 ? m->pid : -1;
-	unsigned upd = 0;
+	const char *name;
+	struct fan_key k;
 
 	if (mask & FAN_Q_OVERFLOW) {
 		fan_on_overflow(s);
@@ -418,32 +477,52 @@ static void fan_on_event(struct fan_state *s, const struct fanotify_event_metada
 		fan_on_move(s, mask, &fid, pid, deliver, is_dir);
 		return;
 	}
-	if (is_dir && (mask & FAN_CREATE) && fid.p) {
-		const char *name;
-		struct fan_key k;
-
-		if (!fan_rec_key(&fid, &k, &name))
-			vg__fan_cache_put(s, &k, s->p1.buf, s->p1.len);
+	if (is_dir && (mask & (FAN_CREATE | FAN_DELETE)) && fid.p)
+		has_key = !fan_rec_key(&fid, &k, &name);
+	if (is_dir && (mask & FAN_CREATE) && has_key)
+		vg__fan_cache_put(s, &k, s->p1.buf, s->p1.len);
+	/* What a scan reported (and marked) already is not reported again. */
+	if ((mask & FAN_CREATE) && vg__fan_seen_take(s, s->p1.buf, s->p1.len))
+		mask &= ~(uint64_t)FAN_CREATE;
+	else if (is_dir && (mask & FAN_CREATE))
+		grow = true;
+	if (mask & FAN_DELETE) {
+		vg__fan_seen_take(s, s->p1.buf, s->p1.len);
+		if (is_dir)
+			vg__fan_tree_forget(s, has_key ? &k : NULL, &s->p1);
 	}
-	if (!deliver)
-		return;
-	if (mask & FAN_CREATE)
-		vg__fan_emit(s, VG_FILE_CREATED, 0, &s->p1, NULL, pid, is_dir, 0);
-	if (mask & FAN_OPEN)
-		vg__fan_emit(s, VG_FILE_OPENED, 0, &s->p1, NULL, pid, is_dir, 0);
-	if (mask & FAN_ACCESS)
-		vg__fan_emit(s, VG_FILE_ACCESSED, 0, &s->p1, NULL, pid, is_dir, 0);
-	upd = (mask & FAN_MODIFY ? VG_FILE_EV_WRITE : 0) |
-	      (mask & FAN_CLOSE_WRITE ? VG_FILE_EV_CLOSE : 0);
-	if (upd)
-		vg__fan_emit(s, VG_FILE_UPDATED, upd, &s->p1, NULL, pid, is_dir, 0);
-	if (mask & FAN_ATTRIB)
-		vg__fan_emit(s, VG_FILE_ATTRIBUTES_MODIFIED, 0, &s->p1, NULL, pid, is_dir, 0);
-	if (mask & FAN_DELETE)
-		vg__fan_emit(s, VG_FILE_DELETED, 0, &s->p1, NULL, pid, is_dir, 0);
+	if (deliver)
+		fan_deliver(s, mask, pid, is_dir);
+	/* Marked after CREATED is reported, so what a scan finds in it comes after. */
+	if (grow)
+		vg__fan_tree_add(s, &s->p1, deliver);
 }
 
 /* ---- ops ---- */
+
+/*
+ * The tree budget: a quarter of the user's inode marks
+ * (/proc/sys/fs/fanotify/max_user_marks; 8192 where the file is missing),
+ * and FAN_TREE_DIRS directories per watch, which the environment variable
+ * VIGIL_FANOTIFY_TREE_DIRS overrides (tests use it to force the
+ * filesystem-mark fallback on a small tree).
+ */
+static void fan_tree_budget(struct fan_state *s)
+{
+	struct vg_strbuf v = VG_STRBUF_INIT;
+	const char *env = getenv("VIGIL_FANOTIFY_TREE_DIRS");
+	int64_t n = 8192;
+
+	if (!vg_read_file("/proc/sys/fs/fanotify/max_user_marks", 32, false, &v)) {
+		vg_strbuf_rtrim(&v);
+		vg_parse_i64(v.buf, &n);
+	}
+	s->tree_budget = n > 0 ? (size_t)n / 4 : 0;
+	s->tree_dirs = FAN_TREE_DIRS;
+	if (env && vg_parse_i64(env, &n) && n >= 0)
+		s->tree_dirs = (size_t)n;
+	vg_strbuf_release(&v);
+}
 
 static int fan_init_group(bool with_target, int *out)
 {
@@ -502,6 +581,7 @@ static void fan_stop(void *state)
 	if (!s)
 		return;
 	vg__fan_cache_clear(s);
+	vg__fan_seen_clear(s);
 	vg__fan_marks_release(s);
 	for (size_t i = 0; i < s->n_watches; i++)
 		free(s->watches[i].path);
@@ -517,6 +597,7 @@ static void fan_stop(void *state)
 	vg_strbuf_release(&s->p1);
 	vg_strbuf_release(&s->p2);
 	vg_strbuf_release(&s->tmp);
+	vg_strbuf_release(&s->walk);
 	free(s);
 }
 
@@ -535,6 +616,8 @@ static int fan_start(const struct vg_watch_set *ws, const struct vg_sink *sink, 
 	vg_strbuf_init(&s->p1);
 	vg_strbuf_init(&s->p2);
 	vg_strbuf_init(&s->tmp);
+	vg_strbuf_init(&s->walk);
+	fan_tree_budget(s);
 	s->sink = *sink;
 	s->self = getpid();
 	s->buf = malloc(FAN_BUF_BYTES);
@@ -622,6 +705,9 @@ static int fan_drain(void *state, unsigned budget)
 				continue;
 			if (r < 0 && errno != EAGAIN)
 				err = -errno;
+			/* The queue is empty: every FAN_CREATE a scan raced with was read. */
+			if (r < 0 && errno == EAGAIN)
+				vg__fan_seen_clear(s);
 			if (r <= 0)
 				break;
 			s->buf_len = (size_t)r;

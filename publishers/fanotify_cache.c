@@ -115,3 +115,69 @@ void vg__fan_cache_clear(struct fan_state *s)
 	while (s->oldest)
 		fan_cache_unlink(s, s->oldest);
 }
+/* ---- paths a scan reported ---- */
+
+static uint32_t fan_seen_hash(const char *path, size_t len)
+{
+	return vg__fan_hash((const unsigned char *)path, len);
+}
+
+void vg__fan_seen_add(struct fan_state *s, const char *path, size_t len)
+{
+	struct fan_seen *e;
+
+	if (s->n_seen >= FAN_SEEN_MAX || !(e = malloc(sizeof(*e) + len)))
+		return;
+	e->hash = fan_seen_hash(path, len);
+	e->len = len;
+	memcpy(e->path, path, len);
+	e->next = s->seen[e->hash & (FAN_SEEN_BUCKETS - 1)];
+	s->seen[e->hash & (FAN_SEEN_BUCKETS - 1)] = e;
+	s->n_seen++;
+}
+
+/* The link that points at the entry for @path, or NULL. */
+static struct fan_seen **fan_seen_link(struct fan_state *s, uint32_t h, const char *path,
+				       size_t len)
+{
+	struct fan_seen **pp = &s->seen[h & (FAN_SEEN_BUCKETS - 1)];
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->hash == h && (*pp)->len == len && !memcmp((*pp)->path, path, len))
+			return pp;
+	return NULL;
+}
+
+bool vg__fan_seen_has(struct fan_state *s, const char *path, size_t len)
+{
+	return s->n_seen && fan_seen_link(s, fan_seen_hash(path, len), path, len);
+}
+
+bool vg__fan_seen_take(struct fan_state *s, const char *path, size_t len)
+{
+	struct fan_seen **pp, *e;
+
+	if (!s->n_seen)
+		return false;
+	pp = fan_seen_link(s, fan_seen_hash(path, len), path, len);
+	if (!pp)
+		return false;
+	e = *pp;
+	*pp = e->next;
+	free(e);
+	s->n_seen--;
+	return true;
+}
+
+void vg__fan_seen_clear(struct fan_state *s)
+{
+	for (size_t b = 0; s->n_seen && b < FAN_SEEN_BUCKETS; b++) {
+		while (s->seen[b]) {
+			struct fan_seen *e = s->seen[b];
+
+			s->seen[b] = e->next;
+			free(e);
+			s->n_seen--;
+		}
+	}
+}

@@ -95,11 +95,11 @@ static void fan_mount_root(const char *path, struct vg_strbuf *out)
 	}
 }
 
-/* The filesystem record of the object @fd (at @path), made on first use. */
-static int fan_fs_get(struct fan_state *s, int fd, const char *path, struct fan_fs **out)
+int vg__fan_fs_get(struct fan_state *s, int fd, const char *path, struct fan_fs **out)
 {
 	struct fan_fs *fs;
 	struct statfs sf;
+	struct stat st;
 	int mfd;
 
 	if (fstatfs(fd, &sf))
@@ -110,6 +110,10 @@ static int fan_fs_get(struct fan_state *s, int fd, const char *path, struct fan_
 		mfd = open(s->tmp.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (mfd < 0)
 			return -errno;
+		if (fstat(mfd, &st)) {
+			close(mfd);
+			return -errno;
+		}
 		fs = calloc(1, sizeof(*fs));
 		if (!fs) {
 			close(mfd);
@@ -117,6 +121,7 @@ static int fan_fs_get(struct fan_state *s, int fd, const char *path, struct fan_
 		}
 		memcpy(fs->fsid, &sf.f_fsid, 8);
 		fs->mount_fd = mfd;
+		fs->dev = st.st_dev;
 		fs->next = s->fss;
 		s->fss = fs;
 	}
@@ -124,8 +129,7 @@ static int fan_fs_get(struct fan_state *s, int fd, const char *path, struct fan_
 	return 0;
 }
 
-/* Wants a filesystem mark with @mask on @fs, adding what is not in place yet. */
-static int fan_fs_want(struct fan_state *s, struct fan_fs *fs, uint64_t mask)
+int vg__fan_fs_want(struct fan_state *s, struct fan_fs *fs, uint64_t mask)
 {
 	uint64_t add = mask & ~fs->mask;
 
@@ -137,18 +141,144 @@ static int fan_fs_want(struct fan_state *s, struct fan_fs *fs, uint64_t mask)
 	return 0;
 }
 
-/*
- * Wants an inode mark with @mask on @path (a filesystem mark too when
- * @fs_mask) and remembers the path of a directory for its handle. Returns 0
- * or -errno.
- */
-static int fan_mark_path(struct fan_state *s, const char *path, uint64_t mask, uint64_t fs_mask)
+/* ---- inode mark records, found by key ---- */
+
+struct fan_imark *vg__fan_imark_find(struct fan_state *s, const struct fan_key *k)
+{
+	struct fan_imark *im;
+	uint32_t h;
+
+	if (!s->n_imarks)
+		return NULL;
+	h = vg__fan_hash(k->b, k->len);
+	for (im = s->im_buckets[h & (s->n_im_buckets - 1)]; im; im = im->hnext)
+		if (im->hash == h && im->key.len == k->len && !memcmp(im->key.b, k->b, k->len))
+			return im;
+	return NULL;
+}
+
+/* Doubles the buckets (from 256), so chains stay short. */
+static int fan_imark_grow(struct fan_state *s)
+{
+	size_t n = s->n_im_buckets ? 2 * s->n_im_buckets : 256;
+	struct fan_imark **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (struct fan_imark *im = s->imarks; im; im = im->next) {
+		im->hnext = b[im->hash & (n - 1)];
+		b[im->hash & (n - 1)] = im;
+	}
+	free(s->im_buckets);
+	s->im_buckets = b;
+	s->n_im_buckets = n;
+	return 0;
+}
+
+int vg__fan_imark_get(struct fan_state *s, struct fan_fs *fs, const struct fan_key *k,
+		      const char *path, size_t len, struct fan_imark **out)
+{
+	struct fan_imark *im = vg__fan_imark_find(s, k);
+	size_t b;
+
+	if (im) {
+		*out = im;
+		return 0;
+	}
+	if (s->n_imarks >= s->n_im_buckets && fan_imark_grow(s) && !s->n_im_buckets)
+		return -ENOMEM;
+	im = calloc(1, sizeof(*im));
+	if (!im || !(im->path = strndup(path, len))) {
+		free(im);
+		return -ENOMEM;
+	}
+	im->path_len = len;
+	im->key = *k;
+	im->fs = fs;
+	im->hash = vg__fan_hash(k->b, k->len);
+	b = im->hash & (s->n_im_buckets - 1);
+	im->hnext = s->im_buckets[b];
+	s->im_buckets[b] = im;
+	im->next = s->imarks;
+	if (s->imarks)
+		s->imarks->prev = im;
+	s->imarks = im;
+	s->n_imarks++;
+	*out = im;
+	return 0;
+}
+
+void vg__fan_imark_free(struct fan_state *s, struct fan_imark *im)
+{
+	struct fan_imark **pp = &s->im_buckets[im->hash & (s->n_im_buckets - 1)];
+
+	while (*pp != im)
+		pp = &(*pp)->hnext;
+	*pp = im->hnext;
+	if (im->prev)
+		im->prev->next = im->next;
+	else
+		s->imarks = im->next;
+	if (im->next)
+		im->next->prev = im->prev;
+	s->n_imarks--;
+	vg__fan_imark_set_tree(s, im, false);
+	free(im->path);
+	free(im);
+}
+
+void vg__fan_imark_set_tree(struct fan_state *s, struct fan_imark *im, bool is_tree)
+{
+	if (im->is_tree != is_tree)
+		s->n_tree += is_tree ? 1 : (size_t)-1;
+	im->is_tree = is_tree;
+	im->is_stale = false;
+}
+
+int vg__fan_imark_repath(struct fan_imark *im, const char *path, size_t len)
+{
+	char *copy;
+
+	if (im->path_len == len && !memcmp(im->path, path, len))
+		return 0;
+	copy = strndup(path, len);
+	if (!copy)
+		return -ENOMEM;
+	free(im->path);
+	im->path = copy;
+	im->path_len = len;
+	return 0;
+}
+
+int vg__fan_imark_add(struct fan_state *s, struct fan_imark *im, uint64_t bits, int fd)
+{
+	uint64_t add = bits & ~im->mask;
+	int own = -1, err = 0;
+
+	if (!add)
+		return 0;
+	/* fanotify_mark() takes no O_PATH fd (EBADF): open the directory. */
+	if (fd < 0)
+		fd = own = vg__fan_key_open(im->fs, &im->key, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	if (fanotify_mark(s->fan_fd, FAN_MARK_ADD, add, fd, NULL))
+		err = -errno;
+	else
+		im->mask |= add;
+	if (own >= 0)
+		close(own);
+	return err;
+}
+
+/* ---- marking paths ---- */
+
+int vg__fan_mark_path(struct fan_state *s, const char *path, uint64_t mask, uint64_t fs_mask)
 {
 	struct fan_imark *im = NULL;
 	struct fan_fs *fs = NULL;
 	struct fan_key k;
 	struct stat st;
-	uint64_t add;
 	int fd, err;
 
 	/* Inode marks are on directories; fanotify_mark() takes no O_PATH fd (EBADF). */
@@ -157,44 +287,26 @@ static int fan_mark_path(struct fan_state *s, const char *path, uint64_t mask, u
 		return -errno;
 	err = vg__fan_key_from_fd(fd, &k);
 	if (!err)
-		err = fan_fs_get(s, fd, path, &fs);
+		err = vg__fan_fs_get(s, fd, path, &fs);
 	if (err)
 		goto out;
 	if (!fstat(fd, &st) && S_ISDIR(st.st_mode))
 		vg__fan_cache_put(s, &k, path, strlen(path));
 	if (fs_mask) {
-		err = fan_fs_want(s, fs, fs_mask);
+		err = vg__fan_fs_want(s, fs, fs_mask);
 		goto out;
 	}
-	for (im = s->imarks; im; im = im->next)
-		if (im->key.len == k.len && !memcmp(im->key.b, k.b, k.len))
-			break;
-	if (!im) {
-		im = calloc(1, sizeof(*im));
-		if (!im || !(im->path = strdup(path))) {
-			free(im);
-			err = -ENOMEM;
-			goto out;
-		}
-		im->key = k;
-		im->fs = fs;
-		im->next = s->imarks;
-		s->imarks = im;
-	}
+	err = vg__fan_imark_get(s, fs, &k, path, strlen(path), &im);
+	if (err)
+		goto out;
 	im->want |= mask;
-	add = mask & ~im->mask;
-	if (add && fanotify_mark(s->fan_fd, FAN_MARK_ADD, add, fd, NULL)) {
-		err = -errno;
-		goto out;
-	}
-	im->mask |= add;
+	err = vg__fan_imark_add(s, im, mask, fd);
 out:
 	close(fd);
 	return err;
 }
 
-/* Removes @bits from the mark of @im (the whole mark when @all). */
-static void fan_imark_trim(struct fan_state *s, struct fan_imark *im, uint64_t bits)
+void vg__fan_imark_trim(struct fan_state *s, struct fan_imark *im, uint64_t bits)
 {
 	/* fanotify_mark() takes no O_PATH fd (EBADF): open the directory. */
 	int fd = vg__fan_key_open(im->fs, &im->key, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
@@ -215,20 +327,21 @@ bool vg__fan_has_events(uint64_t mask)
 /* Removes the marks (and mask bits) that the last reconcile pass did not want. */
 static void fan_sweep(struct fan_state *s)
 {
-	struct fan_imark **pim = &s->imarks, *im;
+	struct fan_imark *im, *next;
 	struct fan_fs **pfs = &s->fss, *fs;
 
-	while ((im = *pim)) {
+	for (im = s->imarks; im; im = next) {
+		next = im->next;
+		/* A tree's directory no walk visited: not (or no longer) in a tree. */
+		if (im->is_stale)
+			vg__fan_imark_set_tree(s, im, false);
 		if (!vg__fan_has_events(im->want)) {
-			fan_imark_trim(s, im, im->mask);
-			*pim = im->next;
-			free(im->path);
-			free(im);
+			vg__fan_imark_trim(s, im, im->mask);
+			vg__fan_imark_free(s, im);
 			continue;
 		}
 		if (im->mask & ~im->want)
-			fan_imark_trim(s, im, im->mask & ~im->want);
-		pim = &im->next;
+			vg__fan_imark_trim(s, im, im->mask & ~im->want);
 	}
 	while ((fs = *pfs)) {
 		uint64_t drop = vg__fan_has_events(fs->want) ? fs->mask & ~fs->want : fs->mask;
@@ -250,51 +363,10 @@ static void fan_sweep(struct fan_state *s)
 	}
 }
 
-/* ---- scanning a root that appeared unseen ---- */
-
-/* Reports CREATED for what is in directory @path (below it too when @recursive). */
-static void fan_scan(struct fan_state *s, struct vg_strbuf *path, bool recursive, int depth,
-		     size_t *n_left)
-{
-	size_t base = path->len;
-	struct dirent *de;
-	DIR *dir;
-	int fd;
-
-	fd = open(path->buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
-	while (*n_left && (de = readdir(dir))) {
-		struct stat st;
-		bool is_dir = de->d_type == DT_DIR;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (de->d_type == DT_UNKNOWN)
-			is_dir = !fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
-				 S_ISDIR(st.st_mode);
-		if (base > 1)
-			vg_strbuf_addch(path, '/');
-		vg_strbuf_addstr(path, de->d_name);
-		(*n_left)--;
-		vg__fan_emit(s, VG_FILE_CREATED, 0, path, NULL, -1, is_dir, 0);
-		if (recursive && is_dir && depth < FAN_SCAN_DEPTH)
-			fan_scan(s, path, true, depth + 1, n_left);
-		path->len = base;
-		path->buf[base] = '\0';
-	}
-	closedir(dir);
-}
-
 /* ---- reconciling marks with the watch set ---- */
 
 /* The nearest existing directory above @path, into @out. */
-static void fan_nearest_ancestor(const char *path, struct vg_strbuf *out)
+void vg__fan_nearest_ancestor(const char *path, struct vg_strbuf *out)
 {
 	struct stat st;
 
@@ -313,38 +385,41 @@ static void fan_nearest_ancestor(const char *path, struct vg_strbuf *out)
 /*
  * Marks the existing root of @w (@st: its stat). A root that appeared where
  * no filesystem mark saw it, or that a directory was renamed onto, is
- * scanned: what it holds is reported as CREATED.
+ * scanned: what it holds is reported as CREATED. A recursive directory root
+ * is marked by fanotify_tree.c.
  */
 static int fan_watch_mark(struct fan_state *s, struct fan_watch *w, const struct stat *st)
 {
 	uint64_t mask = s->base_mask | (w->accesses ? FAN_ACCESS_BITS : 0);
-	bool is_dir = S_ISDIR(st->st_mode), saw_it;
+	bool is_dir = S_ISDIR(st->st_mode), saw_it, scan;
 	struct fan_fs *fs = NULL;
 	int err, fd;
 
 	fd = open(w->path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	err = fan_fs_get(s, fd, w->path, &fs);
+	err = vg__fan_fs_get(s, fd, w->path, &fs);
 	close(fd);
 	if (err)
 		return err;
 	saw_it = fs->was_marked;
-	if (w->recursive) {
-		err = fan_mark_path(s, w->path, 0, mask);
+	scan = is_dir && !w->is_new && ((!w->is_present && !saw_it) || w->moved_in);
+	if (w->recursive && is_dir) {
+		err = vg__fan_tree_apply(s, w, scan);
+		scan = false;
 	} else if (is_dir) {
 		mask |= FAN_EVENT_ON_CHILD | FAN_DELETE_SELF | FAN_MOVE_SELF;
-		err = fan_mark_path(s, w->path, mask, 0);
+		err = vg__fan_mark_path(s, w->path, mask, 0);
 	} else {
-		fan_nearest_ancestor(w->path, &s->p2);
-		err = fan_mark_path(s, s->p2.buf, mask | FAN_EVENT_ON_CHILD, 0);
+		vg__fan_nearest_ancestor(w->path, &s->p2);
+		err = vg__fan_mark_path(s, s->p2.buf, mask | FAN_EVENT_ON_CHILD, 0);
 	}
-	if (!err && is_dir && !w->is_new && ((!w->is_present && !saw_it) || w->moved_in)) {
+	if (!err && scan) {
 		size_t left = FAN_SCAN_MAX;
 
 		vg_strbuf_reset(&s->p1);
 		vg_strbuf_add(&s->p1, w->path, w->path_len);
-		fan_scan(s, &s->p1, w->recursive, 0, &left);
+		vg__fan_scan(s, &s->p1, w->recursive, 0, &left);
 	}
 	w->is_present = !err;
 	w->is_new = false;
@@ -369,13 +444,14 @@ static int fan_watch_apply(struct fan_state *s, struct fan_watch *w)
 			return fan_watch_mark(s, w, &st);
 		w->is_present = false;
 		w->is_new = false;
-		fan_nearest_ancestor(w->path, anc);
+		w->mode = FAN_MODE_NONE;
+		vg__fan_nearest_ancestor(w->path, anc);
 		/* A recursive root keeps its filesystem mark: it sees the root appear, content too.
 		 */
 		if (w->recursive)
-			err = fan_mark_path(s, anc->buf, 0, s->base_mask);
+			err = vg__fan_mark_path(s, anc->buf, 0, s->base_mask);
 		else
-			err = fan_mark_path(s, anc->buf, pending, 0);
+			err = vg__fan_mark_path(s, anc->buf, pending, 0);
 		if (err)
 			return err;
 		/* The next component may have appeared before the ancestor's mark did. */
@@ -417,11 +493,13 @@ void vg__fan_reconcile(struct fan_state *s)
 		w->is_failed = err != 0;
 		unwatched += w->is_failed;
 	}
+	vg__fan_tree_want(s);
 	fan_sweep(s);
 	for (fs = s->fss; fs; fs = fs->next)
 		watches += vg__fan_has_events(fs->mask);
+	/* Marks that only guard a root's ancestors against moves report nothing inside it. */
 	for (im = s->imarks; im; im = im->next)
-		watches++;
+		watches += (im->mask & ~(uint64_t)(FAN_FLAG_BITS | FAN_GUARD_BITS)) != 0;
 	s->st.watches = watches;
 	s->st.unwatched = unwatched;
 }
@@ -458,6 +536,14 @@ int vg__fan_set_watches(struct fan_state *s, const struct vg_watch_set *ws)
 				nw[i].is_new = s->watches[j].is_new;
 				nw[i].is_present = s->watches[j].is_present;
 				nw[i].is_failed = s->watches[j].is_failed;
+				nw[i].logged_mode = s->watches[j].logged_mode;
+				/* A tree marked for other bits is walked again. */
+				if (s->watches[j].recursive == nw[i].recursive &&
+				    s->watches[j].accesses == nw[i].accesses) {
+					nw[i].mode = s->watches[j].mode;
+					nw[i].tree_key = s->watches[j].tree_key;
+					nw[i].n_dirs = s->watches[j].n_dirs;
+				}
 			}
 		}
 	}
@@ -470,13 +556,11 @@ int vg__fan_set_watches(struct fan_state *s, const struct vg_watch_set *ws)
 }
 void vg__fan_marks_release(struct fan_state *s)
 {
-	while (s->imarks) {
-		struct fan_imark *im = s->imarks;
-
-		s->imarks = im->next;
-		free(im->path);
-		free(im);
-	}
+	while (s->imarks)
+		vg__fan_imark_free(s, s->imarks);
+	free(s->im_buckets);
+	s->im_buckets = NULL;
+	s->n_im_buckets = 0;
 	while (s->fss) {
 		struct fan_fs *fs = s->fss;
 
