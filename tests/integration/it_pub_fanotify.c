@@ -10,6 +10,11 @@
  *
  * File operations run in forked children: events caused by the publisher's
  * own process (this one) are dropped by design.
+ *
+ * A recursive watch is marked directory by directory (inode marks) when its
+ * tree is small, which all trees here are; VIGIL_FANOTIFY_TREE_DIRS=0
+ * (fs_mark_fallback()) makes the publisher use its filesystem mark instead,
+ * as for a tree over the budget.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -180,6 +185,43 @@ static void fx_pump(struct fx *f, int ms)
 		if (poll(&p, 1, (int)(left / 1000000) + 1) > 0)
 			pub->drain(f->st, 1024);
 	}
+}
+
+/* Polls and drains until @ms pass; returns the kernel events read (filtered or not). */
+static int64_t fx_raw(struct fx *f, int ms)
+{
+	int64_t end = vg_mono_ns() + (int64_t)ms * 1000000, n = 0;
+	int64_t left;
+
+	while ((left = end - vg_mono_ns()) > 0) {
+		struct pollfd p = { .fd = pub->fd(f->st), .events = POLLIN };
+		int r;
+
+		if (poll(&p, 1, (int)(left / 1000000) + 1) > 0 && (r = pub->drain(f->st, 1024)) > 0)
+			n += r;
+	}
+	return n;
+}
+
+/* Recursive watches started from now on use the filesystem mark when @on. */
+static void fs_mark_fallback(bool on)
+{
+	if (on)
+		setenv("VIGIL_FANOTIFY_TREE_DIRS", "0", 1);
+	else
+		unsetenv("VIGIL_FANOTIFY_TREE_DIRS");
+}
+
+/* How many events (@a, @rel) arrived. */
+static size_t fx_count(const struct fx *f, enum vg_file_action a, const char *rel)
+{
+	char path[512];
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", f->tmp, rel);
+	for (size_t i = 0; i < f->n_evs; i++)
+		n += f->evs[i].action == a && !strcmp(f->evs[i].path, path);
+	return n;
 }
 
 static bool fx_has(const struct fx *f, enum vg_file_action a, const char *path)
@@ -446,17 +488,31 @@ VT_TEST(fanotify_rename_across_watched_dirs)
 	fx_release(&f);
 }
 
-static void ops_new_dirs(void)
+static void ops_made(void)
 {
 	mk("r/n1");
 	mk("r/n1/n2");
 	put("r/n1/n2/f", "at once");
+}
+
+static void ops_moved(void)
+{
 	mv("r/n1/n2/f", "r/n1/f2");
 	mv("r/n1/n2", "r/n3");
 	put("r/n3/g", "in a moved dir");
 }
 
-/* Directories made after start are covered, files made in them at once too. */
+static void ops_new_dirs(void)
+{
+	ops_made();
+	ops_moved();
+}
+
+/*
+ * Directories made after start are covered. With inode marks, what is made
+ * in a new directory before vigil marks it is found by a scan (CREATED,
+ * once); then renames inside the tree keep their paths.
+ */
 VT_TEST(fanotify_recursive_new_dirs)
 {
 	struct vg_strbuf seq = VG_STRBUF_INIT;
@@ -465,6 +521,34 @@ VT_TEST(fanotify_recursive_new_dirs)
 	fx_init(&f, true);
 	VT_ASSERT_OK(mkdir(at(&f, "r"), 0755));
 	VT_ASSERT_OK(fx_watches(&f, &(struct w){ "r", true, false }, 1, false));
+	VT_ASSERT(in_child(&f, ops_made) > 0);
+	VT_ASSERT(fx_wait(&f, VG_FILE_CREATED, "r/n1/n2/f"));
+	VT_ASSERT_EQ(fx_count(&f, VG_FILE_CREATED, "r/n1"), 1);
+	VT_ASSERT_EQ(fx_count(&f, VG_FILE_CREATED, "r/n1/n2"), 1);
+	VT_ASSERT_EQ(fx_count(&f, VG_FILE_CREATED, "r/n1/n2/f"), 1);
+	VT_ASSERT(fx_find(&f, VG_FILE_CREATED, "r/n1/n2")->is_dir);
+	fx_clear(&f);
+	VT_ASSERT(in_child(&f, ops_moved) > 0);
+	VT_ASSERT(fx_wait(&f, VG_FILE_UPDATED, "r/n3/g"));
+	VT_ASSERT_STR_EQ(fx_seq(&f, &seq), "MOVED_FROM r/n1/n2/f\nMOVED_TO r/n1/f2\n"
+					   "MOVED_FROM r/n1/n2\nMOVED_TO r/n3\n"
+					   "CREATED r/n3/g\nUPDATED r/n3/g\n");
+	VT_ASSERT(fx_find(&f, VG_FILE_MOVED_TO, "r/n3")->is_dir);
+	vg_strbuf_release(&seq);
+	fx_release(&f);
+}
+
+/* With the filesystem mark, files made in new directories at once have all their events. */
+VT_TEST(fanotify_fs_mark_new_dirs)
+{
+	struct vg_strbuf seq = VG_STRBUF_INIT;
+	struct fx f;
+
+	fs_mark_fallback(true);
+	fx_init(&f, true);
+	VT_ASSERT_OK(mkdir(at(&f, "r"), 0755));
+	VT_ASSERT_OK(fx_watches(&f, &(struct w){ "r", true, false }, 1, false));
+	fs_mark_fallback(false);
 	VT_ASSERT(in_child(&f, ops_new_dirs) > 0);
 	VT_ASSERT(fx_wait(&f, VG_FILE_UPDATED, "r/n3/g"));
 	VT_ASSERT_STR_EQ(fx_seq(&f, &seq),
@@ -859,7 +943,11 @@ static void ops_cold(void)
 	}
 }
 
-/* One create in each of 8000 directories that existed before start: every path is a cache miss. */
+/*
+ * One create in each of 8000 directories that existed before start: with
+ * the filesystem mark every path is a cache miss (inode marks would know
+ * every directory's path from the walk).
+ */
 VT_TEST(fanotify_cold_cache_rate)
 {
 	struct vg_publisher_stats st;
@@ -874,7 +962,9 @@ VT_TEST(fanotify_cold_cache_rate)
 		snprintf(rel, sizeof(rel), "r/d%u", i);
 		VT_ASSERT_OK(mkdir(at(&f, rel), 0755));
 	}
+	fs_mark_fallback(true);
 	VT_ASSERT_OK(fx_watches(&f, &(struct w){ "r", true, false }, 1, false));
+	fs_mark_fallback(false);
 	VT_ASSERT(in_child(&f, ops_cold) > 0);
 	t0 = vg_mono_ns();
 	for (int r; (r = pub->drain(f.st, 4096)) > 0;)
@@ -887,5 +977,170 @@ VT_TEST(fanotify_cold_cache_rate)
 	fprintf(stderr,
 		"fanotify: %lld events from uncached directories in %.1f ms (%.0f events/s)\n",
 		(long long)n, (double)(t1 - t0) / 1e6, (double)n * 1e9 / (double)(t1 - t0));
+	fx_release(&f);
+}
+
+/* ---- inode marks on a tree, and the filesystem-mark fallback ---- */
+
+static void ops_sibling(void)
+{
+	char d[512];
+
+	snprintf(d, sizeof(d), "%s/s", child_dir);
+	flood(d, "x", 200);
+	put("s/y", "next door");
+	mk("s/sub");
+	mv("s/y", "s/sub/y");
+	rm("s/sub/y");
+}
+
+static void ops_inside(void)
+{
+	put("r/in", "here");
+}
+
+/*
+ * Changes in a directory beside a recursive watch, on the same filesystem:
+ * with inode marks the kernel does not even queue them (drain() reads
+ * nothing); with the filesystem mark it does, and they are filtered out.
+ * What happens inside is reported either way.
+ */
+static void sibling_run(bool fs_mark, int64_t *raw)
+{
+	struct vg_strbuf seq = VG_STRBUF_INIT;
+	struct vg_publisher_stats st;
+	struct fx f;
+
+	fs_mark_fallback(fs_mark);
+	fx_init(&f, true);
+	VT_ASSERT_OK(mkdir(at(&f, "r"), 0755));
+	VT_ASSERT_OK(mkdir(at(&f, "r/sub"), 0755));
+	VT_ASSERT_OK(mkdir(at(&f, "s"), 0755));
+	VT_ASSERT_OK(fx_watches(&f, &(struct w){ "r", true, false }, 1, false));
+	fs_mark_fallback(false);
+	pub->stats(f.st, &st);
+	VT_ASSERT_EQ(st.watches, fs_mark ? 1 : 2); /* the filesystem, or r and r/sub */
+	VT_ASSERT(in_child(&f, ops_sibling) > 0);
+	*raw = fx_raw(&f, SETTLE_MS);
+	VT_ASSERT_EQ(f.n_evs, 0);
+	VT_ASSERT(in_child(&f, ops_inside) > 0);
+	VT_ASSERT(fx_wait(&f, VG_FILE_UPDATED, "r/in"));
+	VT_ASSERT_STR_EQ(fx_seq(&f, &seq), "CREATED r/in\nUPDATED r/in\n");
+	vg_strbuf_release(&seq);
+	fx_release(&f);
+}
+
+VT_TEST(fanotify_tree_ignores_siblings)
+{
+	int64_t raw = -1;
+
+	sibling_run(false, &raw);
+	VT_ASSERT_EQ(raw, 0);
+}
+
+/* Over the budget, a recursive watch falls back to its filesystem's mark. */
+VT_TEST(fanotify_fs_mark_fallback)
+{
+	int64_t raw = -1;
+
+	sibling_run(true, &raw);
+	VT_ASSERT(raw >= 200);
+}
+
+#define NESTED 50
+
+static void ops_nested(void)
+{
+	char rel[64];
+
+	for (int i = 0; i < NESTED; i++) {
+		snprintf(rel, sizeof(rel), "r/a%d", i);
+		mk(rel);
+		snprintf(rel, sizeof(rel), "r/a%d/b", i);
+		mk(rel);
+		snprintf(rel, sizeof(rel), "r/a%d/b/c", i);
+		mk(rel);
+		snprintf(rel, sizeof(rel), "r/a%d/b/c/f", i);
+		put(rel, "");
+	}
+}
+
+/* mkdir -p a/b/c && touch a/b/c/f in a tight loop: every file and directory, once. */
+VT_TEST(fanotify_tree_nested_made_fast)
+{
+	char rel[64], last[64];
+	struct fx f;
+
+	fx_init(&f, true);
+	VT_ASSERT_OK(mkdir(at(&f, "r"), 0755));
+	VT_ASSERT_OK(fx_watches(&f, &(struct w){ "r", true, false }, 1, false));
+	VT_ASSERT(in_child(&f, ops_nested) > 0);
+	snprintf(last, sizeof(last), "r/a%d/b/c/f", NESTED - 1);
+	VT_ASSERT(fx_wait(&f, VG_FILE_CREATED, last));
+	for (int i = 0; i < NESTED; i++) {
+		snprintf(rel, sizeof(rel), "r/a%d", i);
+		VT_ASSERT_EQ(fx_count(&f, VG_FILE_CREATED, rel), 1);
+		snprintf(rel, sizeof(rel), "r/a%d/b", i);
+		VT_ASSERT_EQ(fx_count(&f, VG_FILE_CREATED, rel), 1);
+		snprintf(rel, sizeof(rel), "r/a%d/b/c", i);
+		VT_ASSERT_EQ(fx_count(&f, VG_FILE_CREATED, rel), 1);
+		snprintf(rel, sizeof(rel), "r/a%d/b/c/f", i);
+		VT_ASSERT_EQ(fx_count(&f, VG_FILE_CREATED, rel), 1);
+	}
+	fx_release(&f);
+}
+
+static void ops_move_in(void)
+{
+	mv("o/x", "r/x");
+}
+
+static void ops_in_moved(void)
+{
+	put("r/x/y/g", "now watched");
+}
+
+static void ops_move_out(void)
+{
+	mv("r/x", "o/x2");
+}
+
+static void ops_moved_out(void)
+{
+	put("o/x2/y/h", "not watched any more");
+	put("o/x2/h", "nor here");
+}
+
+/*
+ * A directory moved into the tree: what it holds is reported, then it is
+ * watched; moved out again, its marks go (the kernel queues nothing).
+ */
+VT_TEST(fanotify_tree_moved_in_and_out)
+{
+	struct vg_strbuf seq = VG_STRBUF_INIT;
+	struct fx f;
+
+	fx_init(&f, true);
+	VT_ASSERT_OK(mkdir(at(&f, "r"), 0755));
+	VT_ASSERT_OK(mkdir(at(&f, "o"), 0755));
+	VT_ASSERT_OK(mkdir(at(&f, "o/x"), 0755));
+	VT_ASSERT_OK(mkdir(at(&f, "o/x/y"), 0755));
+	VT_ASSERT_OK(vt_write_file(at(&f, "o/x/y/f"), "before", 6));
+	VT_ASSERT_OK(fx_watches(&f, &(struct w){ "r", true, false }, 1, false));
+	VT_ASSERT(in_child(&f, ops_move_in) > 0);
+	VT_ASSERT(fx_wait(&f, VG_FILE_CREATED, "r/x/y/f"));
+	VT_ASSERT_STR_EQ(fx_seq(&f, &seq), "MOVED_TO r/x\nCREATED r/x/y\nCREATED r/x/y/f\n");
+	fx_clear(&f);
+	VT_ASSERT(in_child(&f, ops_in_moved) > 0);
+	VT_ASSERT(fx_wait(&f, VG_FILE_UPDATED, "r/x/y/g"));
+	VT_ASSERT_STR_EQ(fx_seq(&f, &seq), "CREATED r/x/y/g\nUPDATED r/x/y/g\n");
+	fx_clear(&f);
+	VT_ASSERT(in_child(&f, ops_move_out) > 0);
+	VT_ASSERT(fx_wait(&f, VG_FILE_MOVED_FROM, "r/x"));
+	VT_ASSERT_STR_EQ(fx_seq(&f, &seq), "MOVED_FROM r/x\n");
+	VT_ASSERT(in_child(&f, ops_moved_out) > 0);
+	VT_ASSERT_EQ(fx_raw(&f, SETTLE_MS), 0);
+	VT_ASSERT_EQ(f.n_evs, 1);
+	vg_strbuf_release(&seq);
 	fx_release(&f);
 }
