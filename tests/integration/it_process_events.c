@@ -9,7 +9,10 @@
  * makes a fork row; with them off, env is NULL and there are no fork rows.
  */
 #include <limits.h>
+#include <mntent.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,7 +54,8 @@ VT_TEST(exec_row_through_sql)
 	VT_ASSERT_OK(vg_procmon_sync(m, 5000));
 	snprintf(
 	    sql, sizeof(sql),
-	    "SELECT pid, path, cmdline, cwd, env, parent, parent_path, uid, syscall, mode, comm "
+	    "SELECT pid, path, cmdline, cwd, env, parent, parent_path, uid, syscall, mode, comm, "
+	    "cgroup_path "
 	    "FROM process_events WHERE cmdline LIKE '%%%s%%'",
 	    token);
 	r = vt_query(sql, NULL);
@@ -65,6 +69,22 @@ VT_TEST(exec_row_through_sql)
 	VT_ASSERT(realpath(dir, real));
 	VT_ASSERT_STR_EQ(vt_cell(r, 0, "cwd"), real);
 	VT_ASSERT(vt_cell(r, 0, "env") == NULL); /* not captured by default */
+	{
+		/* The child's cgroup is ours (from its id, not from /proc/<pid>). */
+		FILE *f = fopen("/proc/self/cgroup", "r");
+		char line[4096], *cg = NULL;
+
+		while (f && fgets(line, sizeof(line), f))
+			if (!strncmp(line, "0::", 3)) {
+				line[strcspn(line, "\n")] = '\0';
+				cg = line + 3;
+				break;
+			}
+		if (f)
+			fclose(f);
+		VT_ASSERT(cg);
+		VT_ASSERT_STR_EQ(vt_cell(r, 0, "cgroup_path"), cg);
+	}
 	VT_ASSERT_EQ(atoll(vt_cell(r, 0, "parent")), getpid());
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
@@ -178,4 +198,64 @@ VT_TEST(env_and_fork_rows_when_asked)
 	vg_procmon_stop(m);
 	vg_events_unbind("process_events");
 	vg_store_close(store);
+}
+
+/* Where cgroup2 is mounted, into @out; false if it is not. */
+static bool cgroup2_mount(char *out, size_t size)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *me;
+	bool found = false;
+
+	while (f && !found && (me = getmntent(f)))
+		if (!strcmp(me->mnt_type, "cgroup2"))
+			found = snprintf(out, size, "%s", me->mnt_dir) < (int)size;
+	if (f)
+		endmntent(f);
+	return found;
+}
+
+VT_TEST(cgroup_path_of_a_child_in_its_own_cgroup)
+{
+	const struct vg_table *t = vg_registry_find("process_events");
+	struct vg_store_options so = {
+		.name = "process_events",
+		.n_columns = vg_events_payload_columns(t),
+		.schema_hash = vg_events_schema_hash(t),
+	};
+	struct vg_store *store = NULL;
+	struct vg_procmon *m = NULL;
+	char root[PATH_MAX / 2], cg[PATH_MAX], procs[PATH_MAX + 16], sql[256], want[128];
+	pid_t pid;
+	int st;
+
+	if (!cgroup2_mount(root, sizeof(root)))
+		vt_skip("no cgroup2 mount");
+	snprintf(cg, sizeof(cg), "%s/vigil-it-%d", root, (int)getpid());
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	VT_ASSERT_OK(mkdir(cg, 0755));
+	VT_ASSERT_OK(vg_store_open(&so, &store));
+	VT_ASSERT_OK(vg_events_bind("process_events", store));
+	VT_ASSERT_OK(vg_procmon_start("bpf", NULL, store, &m));
+	pid = fork();
+	if (pid == 0) {
+		FILE *f = fopen(procs, "w");
+
+		if (!f || fprintf(f, "0\n") < 0 || fclose(f))
+			_exit(126);
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	VT_ASSERT(waitpid(pid, &st, 0) == pid);
+	VT_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	VT_ASSERT_OK(vg_procmon_sync(m, 5000));
+	snprintf(sql, sizeof(sql),
+		 "SELECT cgroup_path FROM process_events WHERE pid = %d AND syscall = 'execve'",
+		 (int)pid);
+	snprintf(want, sizeof(want), "/vigil-it-%d", (int)getpid());
+	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), want);
+	vg_procmon_stop(m);
+	vg_events_unbind("process_events");
+	vg_store_close(store);
+	VT_ASSERT_OK(rmdir(cg));
 }
