@@ -230,23 +230,25 @@ static struct scratch *scratch_get(void)
 
 /* One path walk: the state bpf_loop() hands to walk_step(). */
 struct walk {
-	char *buf;	       /* struct scratch.walk */
-	struct dentry *dentry; /* next name to add */
-	struct mount *mnt;     /* the mount dentry is in */
-	__u32 off;	       /* the path built so far starts at buf[off] */
-	__u32 done;	       /* reached the namespace root: the path is whole */
+	char *buf;		 /* struct scratch.walk */
+	struct dentry *dentry;	 /* next name to add */
+	struct mount *mnt;	 /* the mount dentry is in */
+	struct dentry *mnt_root; /* mnt's root dentry */
+	__u32 off;		 /* the path built so far starts at buf[off] */
+	__u32 done;		 /* reached the namespace root: the path is whole */
 };
 
-/* One step up: a name, or a crossing from a mount's root to its mountpoint. */
+/* One step up: a name, or a crossing from a mount's root to its mountpoint.
+ * Three or four reads of kernel memory per name. */
 static long walk_step(__u64 i, void *ctx)
 {
 	struct walk *w = ctx;
 	struct dentry *d = w->dentry, *parent;
 	struct mount *m = w->mnt, *up;
-	const unsigned char *name;
+	struct qstr name;
 	__u32 len, off;
 
-	if (d == BPF_CORE_READ(m, mnt.mnt_root)) {
+	if (d == w->mnt_root) {
 		up = BPF_CORE_READ(m, mnt_parent);
 		if (!up || up == m) {
 			w->done = 1;
@@ -254,6 +256,7 @@ static long walk_step(__u64 i, void *ctx)
 		}
 		w->dentry = BPF_CORE_READ(m, mnt_mountpoint);
 		w->mnt = up;
+		w->mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
 		return 0;
 	}
 	parent = BPF_CORE_READ(d, d_parent);
@@ -261,14 +264,15 @@ static long walk_step(__u64 i, void *ctx)
 		w->done = 1;
 		return 1;
 	}
-	len = BPF_CORE_READ(d, d_name.len);
-	name = BPF_CORE_READ(d, d_name.name);
+	if (BPF_CORE_READ_INTO(&name, d, d_name))
+		return 1;
+	len = name.len;
 	off = w->off;
 	if (len == 0 || len > VG_NAME_MAX || len + 1 > off)
 		return 1; /* too long: done stays 0 */
 	off -= len;
 	/* The masks only show the verifier what the check above ensures. */
-	bpf_probe_read_kernel(w->buf + (off & (VG_WALK_BUF - 1)), len & VG_NAME_MAX, name);
+	bpf_probe_read_kernel(w->buf + (off & (VG_WALK_BUF - 1)), len & VG_NAME_MAX, name.name);
 	off--;
 	w->buf[off & (VG_WALK_BUF - 1)] = '/';
 	w->off = off;
@@ -297,6 +301,7 @@ static __always_inline bool put_path(struct scratch *s, char *data, __u32 *pos,
 	if (!w.dentry || !vm)
 		return false;
 	w.mnt = (struct mount *)((char *)vm - bpf_core_field_offset(struct mount, mnt));
+	w.mnt_root = BPF_CORE_READ(vm, mnt_root);
 	s->walk[VG_WALK_BUF - 1] = '\0';
 	bpf_loop(VG_WALK_STEPS, walk_step, &w, 0);
 	if (!w.done)

@@ -9,10 +9,13 @@
  * record carries the executable's absolute path, the cwd and the parent's
  * executable, built in the kernel from dentries (no /proc reads here, so
  * nothing races with a process that exits at once), argv and, when
- * options.env_max > 0, the environment. The ring buffer's epoll fd is the
- * publisher's fd; drain() consumes what is there and hands each record,
- * as a struct vg_process_event, to the sink. The kernel's boot-clock
- * timestamps become wall-clock time with the offset measured at start.
+ * options.env_max > 0, the environment. The ring buffer map's fd is the
+ * publisher's fd (poll() on it sees pending data); drain() consumes what
+ * is there and hands each record, as a struct vg_process_event, to the
+ * sink. Records are sent without a wakeup and a BPF timer wakes the reader
+ * within VG_BPF_WAKEUP_DELAY_NS (see process.bpf.c), so a storm of execs
+ * is read in batches. The kernel's boot-clock timestamps become wall-clock
+ * time with the offset measured at start.
  *
  * Load-time knobs (args_max, env_max) go into the skeleton's read-only
  * data before load; the fork program's autoload is cleared when fork rows
@@ -55,6 +58,16 @@ _Static_assert(sizeof(struct vg_rec_fork) == 80 + VG_REC_FULLPATH_MAX, "vg_rec_f
 /* Three whole paths, argv and env fit in data: the BPF side relies on it. */
 _Static_assert(3 * VG_REC_FULLPATH_MAX + VG_REC_ARGS_MAX + VG_REC_ENV_MAX <= VG_REC_DATA_MAX,
 	       "vg_rec_exec2 data");
+
+/*
+ * Ring-buffer wakeups: records are sent without waking the reader, and a
+ * BPF timer wakes it at most this long after the first of them (or at once
+ * when this many bytes are pending). An exec storm then costs the reader a
+ * wakeup per batch instead of one per exec, and a row still shows within
+ * about 10 ms.
+ */
+#define VG_BPF_WAKEUP_DELAY_NS (10 * 1000 * 1000)
+#define VG_BPF_WAKEUP_BYTES    (512 * 1024)
 
 struct bpf_pub {
 	struct process_bpf *skel;
@@ -299,7 +312,8 @@ static int bpf_load(const struct vg_process_options *opt, struct process_bpf **o
 	skel->rodata->args_max = opt ? opt->args_max : VG_REC_ARGS_MAX;
 	skel->rodata->env_max = opt ? opt->env_max : 0;
 	/* Fork rows cost nothing when not asked for: the program is not loaded. */
-	skel->rodata->wakeup_delay_ns = 0; /* wake for every record */
+	skel->rodata->wakeup_delay_ns = VG_BPF_WAKEUP_DELAY_NS;
+	skel->rodata->wakeup_bytes = VG_BPF_WAKEUP_BYTES;
 	err = bpf_program__set_autoload(skel->progs.vg_fork, opt && opt->forks);
 	if (err)
 		goto out;
@@ -362,9 +376,12 @@ fail:
 	return err;
 }
 
+/* The ring buffer map's own fd, not libbpf's epoll fd: poll() on it looks
+ * at the data pending, so it is readable even for records that were sent
+ * without a wakeup (an epoll fd only learns of data through wakeups). */
 static int bpf_fd(void *state)
 {
-	return ring_buffer__epoll_fd(((struct bpf_pub *)state)->rb);
+	return bpf_map__fd(((struct bpf_pub *)state)->skel->maps.events);
 }
 
 static int bpf_drain(void *state, unsigned budget)

@@ -13,7 +13,9 @@
  *  - the environment arrives with env_max > 0 (its count, a cut when it is
  *    longer), and not at all with env_max = 0;
  *  - with forks on, a fork makes a fork record (child pid, the test as
- *    parent, the test binary as path); with forks off it makes none.
+ *    parent, the test binary as path); with forks off it makes none;
+ *  - records sent without a ring-buffer wakeup still wake a reader blocked
+ *    in poll() within 50 ms (the BPF wakeup timer).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -30,6 +33,7 @@
 #include "vt.h"
 
 struct seen {
+	int64_t time_ns;
 	int32_t pid, ppid;
 	int64_t uid;
 	char syscall[16];
@@ -62,6 +66,7 @@ static void on_process(void *ctx, const struct vg_process_event *ev)
 		return;
 	s = &seen[n_seen++];
 	memset(s, 0, sizeof(*s));
+	s->time_ns = ev->time_ns;
 	s->pid = ev->pid;
 	s->ppid = ev->ppid;
 	s->uid = ev->uid;
@@ -377,5 +382,42 @@ VT_TEST(fork_records_only_when_asked)
 	opt.forks = false;
 	VT_ASSERT_OK(vg_publisher_bpf.start(&ws, &sink, &state));
 	VT_ASSERT(!fork_and_catch(state, 300000000LL));
+	vg_publisher_bpf.stop(state);
+}
+
+VT_TEST(reader_in_poll_wakes_soon_after_an_exec)
+{
+	struct pollfd p = { .events = POLLIN };
+	int64_t deadline, latency_ns = -1;
+	void *state = NULL;
+	int status;
+
+	VT_ASSERT_OK(vg_publisher_bpf.start(NULL, &sink, &state));
+	p.fd = vg_publisher_bpf.fd(state);
+	while (poll(&p, 1, 0) > 0) /* start from an empty ring */
+		vg_publisher_bpf.drain(state, 4096);
+	n_seen = 0;
+	wanted = fork();
+	if (wanted == 0) {
+		usleep(100 * 1000); /* let the parent block in poll() first */
+		execl("/bin/true", "true", (char *)NULL);
+		_exit(127);
+	}
+	deadline = vg_mono_ns() + 5000000000LL;
+	while (latency_ns < 0 && vg_mono_ns() < deadline) {
+		struct timespec now;
+
+		if (poll(&p, 1, 3000) <= 0)
+			break;
+		clock_gettime(CLOCK_REALTIME, &now);
+		vg_publisher_bpf.drain(state, 4096);
+		for (size_t i = 0; i < n_seen; i++)
+			if (!strcmp(seen[i].syscall, "execve"))
+				latency_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec -
+					     seen[i].time_ns;
+	}
+	waitpid(wanted, &status, 0);
+	VT_ASSERT(latency_ns >= 0);
+	VT_ASSERT(latency_ns < 50 * 1000000LL);
 	vg_publisher_bpf.stop(state);
 }
