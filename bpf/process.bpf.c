@@ -396,6 +396,9 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 		if (n > 0 && n <= VG_REC_FULLPATH_MAX) {
 			r->path.len = n - 1;
 			pos += n;
+		} else { /* an empty path, still with its NUL */
+			data[pos & (VG_REC_DATA_MAX - 1)] = '\0';
+			pos++;
 		}
 	}
 	if (!put_path(s, data, &pos, &r->cwd, &BPF_CORE_READ(p, fs)->pwd))

@@ -21,7 +21,7 @@
  * data before load; the fork program's autoload is cleared when fork rows
  * are off, so they cost nothing then. Records the programs could not send
  * are counted in a per-CPU map and reported as dropped_kernel; records of
- * a size or kind this build does not know are counted as malformed.
+ * a size or kind this build does not read are counted, the first logged.
  *
  * LIMITS: argv and env past VG_REC_ARGS_MAX / VG_REC_ENV_MAX bytes are cut
  * and marked; a path deeper than 64 steps or longer than 4095 bytes is
@@ -157,7 +157,8 @@ static void bpf_exec(struct bpf_pub *b, const struct vg_rec_exec2 *r, size_t siz
 	if (!rec_str(r->data, n, r->path, true, &path) ||
 	    !rec_str(r->data, n, r->args, false, &args) ||
 	    !rec_str(r->data, n, r->env, false, &env)) {
-		b->malformed++;
+		if (!b->malformed++)
+			vg_log(VG_LOG_WARN, "bpf: an exec record of pid %u is malformed", r->pid);
 		return;
 	}
 	if ((r->flags & VG_REC_F_CWD_CUT) || !rec_str(r->data, n, r->cwd, true, &cwd))
@@ -257,7 +258,8 @@ static int bpf_record(void *ctx, void *data, size_t size)
 	const struct vg_rec_hdr *h = data;
 
 	if (size < sizeof(*h) || h->size != size) {
-		b->malformed++;
+		if (!b->malformed++)
+			vg_log(VG_LOG_WARN, "bpf: a record of %zu bytes does not say so", size);
 		return 0;
 	}
 	switch (h->kind) {
@@ -280,7 +282,10 @@ static int bpf_record(void *ctx, void *data, size_t size)
 	case VG_REC_TICK:
 		return 0;
 	}
-	b->malformed++;
+	if (!b->malformed++)
+		vg_log(VG_LOG_WARN,
+		       "bpf: a record of kind %u and %zu bytes is not one this build reads",
+		       h->kind, size);
 	return 0;
 }
 
