@@ -2,18 +2,31 @@
 /*
  * bpf.c - process events from eBPF: the first choice for process_events.
  *
- * HOW IT WORKS: the CO-RE program of bpf/process.bpf.c (compiled against
- * the running kernel's BTF and embedded as a libbpf skeleton) sends one
- * record per successful exec through a BPF ring buffer. The ring buffer's
- * epoll fd is the publisher's fd; drain() consumes what is there and hands
- * each record, as a struct vg_process_event, to the sink. The kernel's
- * boot-clock timestamps become wall-clock time with the offset measured at
- * start. Load-time knobs are set in the skeleton's read-only data before
- * load; records the program could not reserve are counted in a per-CPU map
- * and reported as dropped_kernel.
+ * HOW IT WORKS: the CO-RE programs of bpf/process.bpf.c (compiled against
+ * the running kernel's BTF and embedded as a libbpf skeleton) send one
+ * record per successful exec, per process exit and, when options.forks
+ * asks for them, per new process, through a BPF ring buffer. The exec
+ * record carries the executable's absolute path, the cwd and the parent's
+ * executable, built in the kernel from dentries (no /proc reads here, so
+ * nothing races with a process that exits at once), argv and, when
+ * options.env_max > 0, the environment. The ring buffer map's fd is the
+ * publisher's fd (poll() on it sees pending data); drain() consumes what
+ * is there and hands each record, as a struct vg_process_event, to the
+ * sink. Records are sent without a wakeup and a BPF timer wakes the reader
+ * within VG_BPF_WAKEUP_DELAY_NS (see process.bpf.c), so a storm of execs
+ * is read in batches. The kernel's boot-clock timestamps become wall-clock
+ * time with the offset measured at start.
  *
- * LIMITS: exec and exit records (no fork records yet); argv past
- * VG_REC_ARGS_MAX bytes is cut and marked; the cwd is not in the record.
+ * Load-time knobs (args_max, env_max) go into the skeleton's read-only
+ * data before load; the fork program's autoload is cleared when fork rows
+ * are off, so they cost nothing then. Records the programs could not send
+ * are counted in a per-CPU map and reported as dropped_kernel; records of
+ * a size or kind this build does not read are counted, the first logged.
+ *
+ * LIMITS: argv and env past VG_REC_ARGS_MAX / VG_REC_ENV_MAX bytes are cut
+ * and marked; a path deeper than 64 steps or longer than 4095 bytes is
+ * left out (cwd and parent_path NULL; path falls back to the name exec was
+ * given); paths are as the process's mount namespace sees them.
  */
 #include "vigil/publisher.h"
 
@@ -21,6 +34,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,16 +48,35 @@
 
 _Static_assert(sizeof(struct vg_rec_hdr) == 16, "vg_rec_hdr layout");
 _Static_assert(sizeof(struct vg_rec_exit) == 16 + 8 + 4 * 6 + 16, "vg_rec_exit layout");
-_Static_assert(sizeof(struct vg_rec_exec) ==
-		   16 + 8 + 4 * 16 + 16 + VG_REC_PATH_MAX + VG_REC_ARGS_MAX,
-	       "vg_rec_exec layout");
+_Static_assert(sizeof(struct vg_rec_str) == 4, "vg_rec_str layout");
+_Static_assert(offsetof(struct vg_rec_exec2, data) == 16 + 8 + 4 * 14 + 4 * 5 + 4 + 16,
+	       "vg_rec_exec2 layout");
+_Static_assert(sizeof(struct vg_rec_exec2) == 120 + VG_REC_DATA_MAX, "vg_rec_exec2 size");
+_Static_assert(offsetof(struct vg_rec_fork, data) == 16 + 8 + 4 * 8 + 4 + 4 + 16,
+	       "vg_rec_fork layout");
+_Static_assert(sizeof(struct vg_rec_fork) == 80 + VG_REC_FULLPATH_MAX, "vg_rec_fork size");
+/* Three whole paths, argv and env fit in data: the BPF side relies on it. */
+_Static_assert(3 * VG_REC_FULLPATH_MAX + VG_REC_ARGS_MAX + VG_REC_ENV_MAX <= VG_REC_DATA_MAX,
+	       "vg_rec_exec2 data");
+
+/*
+ * Ring-buffer wakeups: records are sent without waking the reader, and a
+ * BPF timer wakes it at most this long after the first of them (or at once
+ * when this many bytes are pending). An exec storm then costs the reader a
+ * wakeup per batch instead of one per exec, and a row still shows within
+ * about 10 ms.
+ */
+#define VG_BPF_WAKEUP_DELAY_NS (10 * 1000 * 1000)
+#define VG_BPF_WAKEUP_BYTES    (512 * 1024)
 
 struct bpf_pub {
 	struct process_bpf *skel;
 	struct ring_buffer *rb;
 	const struct vg_sink *sink;
 	int64_t boot_to_real_ns; /* add to a boot-clock time for wall-clock time */
+	uint32_t env_max;	 /* 0: the environment is not captured */
 	uint64_t received;
+	uint64_t malformed; /* records of a wrong size or kind (a build mismatch) */
 };
 
 static int bpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -69,26 +102,6 @@ static int64_t clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int bpf_probe(void)
-{
-	struct process_bpf *skel;
-	int err;
-
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		vg_log(VG_LOG_INFO, "bpf: the kernel has no BTF (/sys/kernel/btf/vmlinux)");
-		return -ENOSYS;
-	}
-	libbpf_set_print(bpf_print);
-	skel = process_bpf__open_and_load();
-	if (!skel) {
-		err = errno ? -errno : -ENOSYS;
-		vg_log(VG_LOG_INFO, "bpf: cannot load the exec program: %s", strerror(-err));
-		return err == -EPERM || err == -EACCES ? -EPERM : -ENOSYS;
-	}
-	process_bpf__destroy(skel);
-	return 0;
 }
 
 /* An exit record: a process event without path or argv. */
@@ -120,23 +133,39 @@ static void bpf_exit(struct bpf_pub *b, const struct vg_rec_exit *r)
 		b->sink->process_event(b->sink->ctx, &ev);
 }
 
-/* One ring-buffer record: exec and exit records become process events. */
-static int bpf_record(void *ctx, void *data, size_t size)
+/* A string of a variable record: true if @s lies in the @n data bytes (and,
+ * for a path, is followed by its NUL); *@out points at it. */
+static bool rec_str(const char *data, size_t n, struct vg_rec_str s, bool is_path, const char **out)
 {
-	struct bpf_pub *b = ctx;
-	const struct vg_rec_exec *r = data;
+	size_t end = (size_t)s.off + s.len;
+
+	if (end > n || (is_path && (end == n || data[end] != '\0')))
+		return false;
+	*out = data + s.off;
+	return true;
+}
+
+/* An exec2 record: the exec with its paths, argv and environment. */
+static void bpf_exec(struct bpf_pub *b, const struct vg_rec_exec2 *r, size_t size)
+{
+	size_t n = size - offsetof(struct vg_rec_exec2, data);
+	const char *path, *cwd, *ppath, *args, *env;
 	struct vg_process_event ev;
 	char comm[sizeof(r->comm) + 1];
-	size_t args_len;
+	size_t args_len = r->args.len;
 
-	if (size >= sizeof(struct vg_rec_exit) && r->hdr.kind == VG_REC_EXIT) {
-		bpf_exit(b, data);
-		return 0;
+	if (!rec_str(r->data, n, r->path, true, &path) ||
+	    !rec_str(r->data, n, r->args, false, &args) ||
+	    !rec_str(r->data, n, r->env, false, &env)) {
+		if (!b->malformed++)
+			vg_log(VG_LOG_WARN, "bpf: an exec record of pid %u is malformed", r->pid);
+		return;
 	}
-	if (size < sizeof(struct vg_rec_hdr) || r->hdr.kind != VG_REC_EXEC || size < sizeof(*r))
-		return 0; /* a kind this build does not know */
-	args_len = r->args_len <= sizeof(r->args) ? r->args_len : sizeof(r->args);
-	if (args_len && r->args[args_len - 1] == '\0') /* the last argument's NUL only */
+	if ((r->flags & VG_REC_F_CWD_CUT) || !rec_str(r->data, n, r->cwd, true, &cwd))
+		cwd = NULL;
+	if ((r->flags & VG_REC_F_PPATH_CUT) || !rec_str(r->data, n, r->parent_path, true, &ppath))
+		ppath = NULL;
+	if (args_len && args[args_len - 1] == '\0') /* the last argument's NUL only */
 		args_len--;
 	memcpy(comm, r->comm, sizeof(r->comm));
 	comm[sizeof(r->comm)] = '\0';
@@ -154,20 +183,109 @@ static int bpf_record(void *ctx, void *data, size_t size)
 	ev.sgid = r->sgid;
 	ev.fsgid = r->fsgid;
 	ev.auid = r->auid == UINT32_MAX ? -1 : (int64_t)r->auid;
-	ev.path = r->path;
-	ev.path_len = strnlen(r->path, sizeof(r->path));
-	ev.args = r->args;
+	ev.path = path;
+	ev.path_len = r->path.len;
+	ev.args = args;
 	ev.args_len = args_len;
 	ev.argc = r->argc;
-	ev.args_cut = r->args_cut != 0;
+	ev.args_cut = (r->flags & VG_REC_F_ARGS_CUT) != 0;
 	ev.comm = comm;
 	ev.cgroup_id = r->cgroup_id;
+	if (cwd) {
+		ev.cwd = cwd;
+		ev.cwd_len = r->cwd.len;
+	}
+	if (b->env_max) {
+		ev.env = env;
+		ev.env_len = r->env.len;
+		for (size_t i = 0; i < ev.env_len; i++)
+			ev.env_count += env[i] == '\0';
+		ev.env_cut = (r->flags & VG_REC_F_ENV_CUT) != 0;
+	}
+	if (ppath) {
+		ev.parent_path = ppath;
+		ev.parent_path_len = r->parent_path.len;
+	}
 	ev.syscall = "execve";
 	ev.exit_code = -1;
 	ev.duration_ns = -1;
 	b->received++;
 	if (b->sink->process_event)
 		b->sink->process_event(b->sink->ctx, &ev);
+}
+
+/* A fork record: a new process, running its parent's executable. */
+static void bpf_fork(struct bpf_pub *b, const struct vg_rec_fork *r, size_t size)
+{
+	size_t n = size - offsetof(struct vg_rec_fork, data);
+	struct vg_process_event ev;
+	char comm[sizeof(r->comm) + 1];
+	const char *path = NULL;
+
+	if (!(r->flags & VG_REC_F_PPATH_CUT) && !rec_str(r->data, n, r->path, true, &path))
+		path = NULL;
+	memcpy(comm, r->comm, sizeof(r->comm));
+	comm[sizeof(r->comm)] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	ev.time_ns = (int64_t)r->hdr.time_ns + b->boot_to_real_ns;
+	ev.pid = ev.tid = (int32_t)r->pid;
+	ev.ppid = (int32_t)r->ppid;
+	ev.uid = ev.suid = ev.fsuid = r->uid;
+	ev.euid = r->euid;
+	ev.gid = ev.sgid = ev.fsgid = r->gid;
+	ev.egid = r->egid;
+	ev.auid = r->auid == UINT32_MAX ? -1 : (int64_t)r->auid;
+	ev.path = path ? path : "";
+	ev.path_len = path ? r->path.len : 0;
+	ev.args = "";
+	ev.comm = comm;
+	if (path) { /* the child runs what its parent runs */
+		ev.parent_path = path;
+		ev.parent_path_len = r->path.len;
+	}
+	ev.syscall = "fork";
+	ev.exit_code = -1;
+	ev.duration_ns = -1;
+	b->received++;
+	if (b->sink->process_event)
+		b->sink->process_event(b->sink->ctx, &ev);
+}
+
+/* One ring-buffer record, by kind; a short or unknown one is counted. */
+static int bpf_record(void *ctx, void *data, size_t size)
+{
+	struct bpf_pub *b = ctx;
+	const struct vg_rec_hdr *h = data;
+
+	if (size < sizeof(*h) || h->size != size) {
+		if (!b->malformed++)
+			vg_log(VG_LOG_WARN, "bpf: a record of %zu bytes does not say so", size);
+		return 0;
+	}
+	switch (h->kind) {
+	case VG_REC_EXEC2:
+		if (size < offsetof(struct vg_rec_exec2, data) ||
+		    size > sizeof(struct vg_rec_exec2))
+			break;
+		bpf_exec(b, data, size);
+		return 0;
+	case VG_REC_FORK:
+		if (size < offsetof(struct vg_rec_fork, data) || size > sizeof(struct vg_rec_fork))
+			break;
+		bpf_fork(b, data, size);
+		return 0;
+	case VG_REC_EXIT:
+		if (size != sizeof(struct vg_rec_exit))
+			break;
+		bpf_exit(b, data);
+		return 0;
+	case VG_REC_TICK:
+		return 0;
+	}
+	if (!b->malformed++)
+		vg_log(VG_LOG_WARN,
+		       "bpf: a record of kind %u and %zu bytes is not one this build reads",
+		       h->kind, size);
 	return 0;
 }
 
@@ -182,23 +300,69 @@ static void bpf_stop(void *state)
 	free(b);
 }
 
+/* Opens and loads the program with @opt's knobs (NULL: the defaults). */
+static int bpf_load(const struct vg_process_options *opt, struct process_bpf **out)
+{
+	struct process_bpf *skel;
+	int n_cpus = libbpf_num_possible_cpus(), err;
+
+	if (n_cpus <= 0)
+		return n_cpus < 0 ? n_cpus : -EINVAL;
+	skel = process_bpf__open();
+	if (!skel)
+		return errno ? -errno : -ENOSYS;
+	err = bpf_map__set_max_entries(skel->maps.scratch, (uint32_t)n_cpus);
+	if (err)
+		goto out;
+	skel->rodata->args_max = opt ? opt->args_max : VG_REC_ARGS_MAX;
+	skel->rodata->env_max = opt ? opt->env_max : 0;
+	/* Fork rows cost nothing when not asked for: the program is not loaded. */
+	skel->rodata->wakeup_delay_ns = VG_BPF_WAKEUP_DELAY_NS;
+	skel->rodata->wakeup_bytes = VG_BPF_WAKEUP_BYTES;
+	err = bpf_program__set_autoload(skel->progs.vg_fork, opt && opt->forks);
+	if (err)
+		goto out;
+	err = process_bpf__load(skel);
+	if (err)
+		goto out;
+	*out = skel;
+	skel = NULL;
+out:
+	process_bpf__destroy(skel);
+	return err;
+}
+
+static int bpf_probe(void)
+{
+	struct process_bpf *skel = NULL;
+	int err;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		vg_log(VG_LOG_INFO, "bpf: the kernel has no BTF (/sys/kernel/btf/vmlinux)");
+		return -ENOSYS;
+	}
+	libbpf_set_print(bpf_print);
+	err = bpf_load(NULL, &skel);
+	if (err) {
+		vg_log(VG_LOG_INFO, "bpf: cannot load the exec program: %s", strerror(-err));
+		return err == -EPERM || err == -EACCES ? -EPERM : -ENOSYS;
+	}
+	process_bpf__destroy(skel);
+	return 0;
+}
+
 static int bpf_start(const struct vg_watch_set *ws, const struct vg_sink *sink, void **state)
 {
+	const struct vg_process_options *opt = ws ? ws->process : NULL;
 	struct bpf_pub *b = calloc(1, sizeof(*b));
 	int err;
 
-	(void)ws;
 	if (!b)
 		return -ENOMEM;
 	libbpf_set_print(bpf_print);
 	b->sink = sink;
-	b->skel = process_bpf__open();
-	if (!b->skel) {
-		err = errno ? -errno : -ENOSYS;
-		goto fail;
-	}
-	b->skel->rodata->args_max = VG_REC_ARGS_MAX;
-	err = process_bpf__load(b->skel);
+	b->env_max = opt ? opt->env_max : 0;
+	err = bpf_load(opt, &b->skel);
 	if (!err)
 		err = process_bpf__attach(b->skel);
 	if (err)
@@ -217,9 +381,12 @@ fail:
 	return err;
 }
 
+/* The ring buffer map's own fd, not libbpf's epoll fd: poll() on it looks
+ * at the data pending, so it is readable even for records that were sent
+ * without a wakeup (an epoll fd only learns of data through wakeups). */
 static int bpf_fd(void *state)
 {
-	return ring_buffer__epoll_fd(((struct bpf_pub *)state)->rb);
+	return bpf_map__fd(((struct bpf_pub *)state)->skel->maps.events);
 }
 
 static int bpf_drain(void *state, unsigned budget)

@@ -16,10 +16,11 @@
  * full, the oldest is ended to make room.
  *
  * Choices: a failed exec (success=no) is not an event (osquery records only
- * successful ones, and the process did not change). An exec's path is PATH
- * item 0's name (the file as exec was given it, like the eBPF publisher);
- * a relative name is joined to the CWD record for execve, and execveat's
- * (relative to a directory fd) falls back to the SYSCALL's exe. A clone
+ * successful ones, and the process did not change). An exec's path is the
+ * SYSCALL's exe, the executable as the kernel resolved it (symlinks
+ * followed, the interpreter of a script), as the eBPF publisher and
+ * osquery give it; without one, PATH item 0's name, a relative one joined
+ * to the CWD record for execve. A clone
  * that makes a thread (CLONE_THREAD in its flags) is not a fork.
  *
  * LIMITS: argv past args_max bytes is cut and marked, and so is argv with
@@ -502,12 +503,17 @@ static void on_cwd(struct asm_ev *e, const char *p, const char *end)
 		}
 }
 
-/* The exec's path: PATH item 0's name, made absolute (see the header). */
+/* The exec's path: the SYSCALL's exe, else PATH item 0's name made absolute (see the header). */
 static void exec_path(struct asm_ev *e)
 {
 	const char *name = e->name.buf;
 	size_t len = e->name.len;
 
+	vg_strbuf_reset(&e->path);
+	if (e->exe.len && e->exe.buf[0] == '/') {
+		vg_strbuf_add(&e->path, e->exe.buf, e->exe.len);
+		return;
+	}
 	while (len > 2 && name[0] == '.' && name[1] == '/') { /* "./x": x */
 		name += 2;
 		len -= 2;

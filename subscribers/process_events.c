@@ -5,21 +5,31 @@
  * tid, comm and time_ns, and the row builder for exec events.
  *
  * A row is made from what the kernel gave (path, argv, credentials,
- * parent) and, while the process still exists, what /proc adds: its
- * parent's exe and its cgroup; the executable's mode, owner and times come
- * from stat. A process that exits before that keeps what the kernel
- * gave. cmdline is argv joined with spaces, as osquery shows it; argv cut
- * by the kernel side is marked in `overflows` ("cmdline").
+ * parent, and from the eBPF publisher cwd, parent_path and env too), the
+ * cgroup path of the exec's cgroup id (resolved by file handle on the
+ * cgroup2 mount and cached, so neither a /proc read per exec nor a race
+ * with a process that already exited), and the executable's mode, owner
+ * and times from stat. Only when the publisher gives no parent_path or no
+ * cgroup id does /proc fill them in, while the process still lives. cmdline
+ * is argv joined with spaces, as osquery shows it; argv cut by the kernel
+ * side is marked in `overflows` ("cmdline").
  *
  * When a process exits, a row with syscall 'exit' carries its exit_code and
  * duration (join on pid for the exec). A fork row (syscall 'fork') names
  * the new pid and its parent. cwd, env and parent_path come from the
  * publisher when it has them; env is "K=V" pairs joined with spaces, as
  * osquery shows it, and a cut environment is marked in `overflows` ("env").
+ *
+ * LIMITS: the cgroup cache holds 256 paths of up to 240 bytes (longer ones
+ * are resolved each time); a cgroup renamed after it was cached shows its
+ * old name until its slot is reused.
  */
 #include "vigil/subscriber.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +168,126 @@ static bool proc_cgroup(int32_t pid, struct vg_strbuf *out)
 	return ok;
 }
 
+/*
+ * cgroup id -> path, so that an exec costs no /proc read for its cgroup.
+ * A cgroup v2 id is the kernfs id of its directory, which is also its file
+ * handle (FILEID_KERNFS): open_by_handle_at() on the cgroup2 mount opens
+ * it, even after the process is gone, and /proc/self/fd names it. Ids are
+ * not reused while the system runs, so an entry only goes stale if the
+ * cgroup is renamed (rare; it shows the old name until evicted). The cache
+ * is direct-mapped and bounded; a miss that cannot be resolved this way
+ * (no cgroup2 mount, no CAP_DAC_READ_SEARCH) falls back to
+ * /proc/<pid>/cgroup and is not cached. Guarded by cg_lock.
+ */
+#define CG_SLOTS      256u
+#define CG_PATH_MAX   240u
+#define FILEID_KERNFS 0xfe
+
+struct cg_slot {
+	uint64_t id; /* 0: empty */
+	uint16_t len;
+	char path[CG_PATH_MAX];
+};
+
+static pthread_mutex_t cg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cg_slot cg_cache[CG_SLOTS];
+static int cg_root_fd = -2;	/* the cgroup2 mount; -1: none, -2: not looked up */
+static char cg_mount[PATH_MAX]; /* where it is mounted */
+static size_t cg_mount_len;
+
+/* Opens the cgroup2 mount named in /proc/self/mountinfo (once). */
+static void cg_open_root(void)
+{
+	struct vg_strbuf mi = VG_STRBUF_INIT;
+	char *line, *next;
+
+	cg_root_fd = -1;
+	if (vg_read_file("/proc/self/mountinfo", 1 << 20, false, &mi))
+		goto out;
+	for (line = mi.buf; line; line = next) {
+		char *nl = strchr(line, '\n'), mnt[PATH_MAX], type[32];
+		const char *dash;
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		/* id parent major:minor root mountpoint options... - type source */
+		dash = strstr(line, " - ");
+		if (!dash || sscanf(dash, " - %31s", type) != 1 || strcmp(type, "cgroup2") ||
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 || strchr(mnt, '\\'))
+			continue;
+		cg_root_fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cg_root_fd >= 0) {
+			cg_mount_len = strlen(mnt);
+			memcpy(cg_mount, mnt, cg_mount_len + 1);
+			if (cg_mount_len == 1) /* mounted on / itself */
+				cg_mount_len = 0;
+		}
+		break;
+	}
+out:
+	vg_strbuf_release(&mi);
+}
+
+/* The path of cgroup @id below the cgroup2 mount, by its handle. */
+static bool cg_resolve(uint64_t id, struct vg_strbuf *out)
+{
+	_Alignas(struct file_handle) char buf[sizeof(struct file_handle) + sizeof(id)];
+	struct file_handle *fh = (struct file_handle *)buf;
+	struct vg_strbuf link = VG_STRBUF_INIT;
+	char fd_path[64];
+	bool ok = false;
+	int fd;
+
+	if (cg_root_fd == -2)
+		cg_open_root();
+	if (cg_root_fd < 0)
+		return false;
+	fh->handle_bytes = sizeof(id);
+	fh->handle_type = FILEID_KERNFS;
+	memcpy(fh->f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(cg_root_fd, fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	snprintf(fd_path, sizeof(fd_path), "/proc/self/fd/%d", fd);
+	if (vg_readlink(fd_path, &link) == 0 && link.len >= cg_mount_len &&
+	    !memcmp(link.buf, cg_mount, cg_mount_len) &&
+	    (link.len == cg_mount_len || link.buf[cg_mount_len] == '/')) {
+		if (link.len == cg_mount_len)
+			vg_strbuf_addch(out, '/');
+		else
+			vg_strbuf_add(out, link.buf + cg_mount_len, link.len - cg_mount_len);
+		ok = true;
+	}
+	vg_strbuf_release(&link);
+	close(fd);
+	return ok;
+}
+
+/* The cgroup path of an exec (its cgroup @id, else /proc/<pid>/cgroup), into @out. */
+static bool cgroup_path(uint64_t id, int32_t pid, struct vg_strbuf *out)
+{
+	struct cg_slot *slot = &cg_cache[(id ^ (id >> 17)) % CG_SLOTS];
+	bool ok = false;
+
+	if (id) {
+		pthread_mutex_lock(&cg_lock);
+		if (slot->id == id) {
+			vg_strbuf_add(out, slot->path, slot->len);
+			ok = true;
+		} else if (cg_resolve(id, out)) {
+			ok = true;
+			if (out->len <= CG_PATH_MAX) {
+				slot->id = id;
+				slot->len = (uint16_t)out->len;
+				memcpy(slot->path, out->buf, out->len);
+			}
+		}
+		pthread_mutex_unlock(&cg_lock);
+	}
+	return ok || proc_cgroup(pid, out);
+}
+
 /* An exit or fork row: who, and for an exit how it ended and how long it
  * lived (the process is gone); no path or argv. */
 static int append_lifecycle(struct vg_store *store, const struct vg_process_event *ev)
@@ -264,7 +394,7 @@ int vg_process_events_append(struct vg_store *store, const struct vg_process_eve
 		v[P_PARENT_PATH] = v_text(ev->parent_path, ev->parent_path_len);
 	else if (ev->ppid > 0 && proc_link(ev->ppid, "exe", &ppath))
 		v[P_PARENT_PATH] = v_text(ppath.buf, ppath.len);
-	if (proc_cgroup(ev->pid, &cg))
+	if (cgroup_path(ev->cgroup_id, ev->pid, &cg))
 		v[P_CGROUP_PATH] = v_text(cg.buf, cg.len);
 	v[P_TID] = v_int(ev->tid);
 	v[P_COMM] = v_text(ev->comm, strlen(ev->comm));

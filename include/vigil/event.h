@@ -49,8 +49,10 @@ struct vg_process_event {
 	int64_t time_ns; /* CLOCK_REALTIME of the exec */
 	int32_t pid, tid, ppid;
 	int64_t uid, euid, suid, fsuid, gid, egid, sgid, fsgid;
-	int64_t auid;	  /* login uid, -1 when unset */
-	const char *path; /* the executed file as exec was given it */
+	int64_t auid; /* login uid, -1 when unset */
+	/* The executable, absolute and resolved as /proc/<pid>/exe shows it (as
+	 * osquery's audit `exe`); the name exec was given when that is unknown. */
+	const char *path;
 	size_t path_len;
 	const char *args; /* argv, NUL-separated */
 	size_t args_len;

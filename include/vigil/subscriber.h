@@ -65,9 +65,11 @@ int vg_file_events_append(struct vg_file_worker *w, struct vg_store *store,
 			  const struct vg_file_job *j, const struct vg_file_turn *turn);
 
 /*
- * Makes exec event @ev a row of process_events in @store: what the kernel
- * gave, plus the parent's exe and the cgroup from /proc while the process
- * lives and the executable's stat. Returns 0 or the store's error.
+ * Makes process event @ev a row of process_events in @store: what the
+ * kernel gave, plus the cgroup path (from ev->cgroup_id, cached; else from
+ * /proc while the process lives), the parent's exe from /proc when
+ * ev->parent_path is NULL, and the executable's stat. Thread-safe (the
+ * cgroup cache has its own lock). Returns 0 or the store's error.
  */
 int vg_process_events_append(struct vg_store *store, const struct vg_process_event *ev);
 
