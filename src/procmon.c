@@ -68,7 +68,9 @@ static void remember(const struct vg_process_event *ev)
 	if (!strcmp(ev->syscall, "exit")) {
 		vg_pidmap_exit(ev->pid, ev->time_ns);
 	} else if (!strcmp(ev->syscall, "fork")) {
-		if (!vg_pidmap_fork(ev->pid, ev->ppid, ev->time_ns))
+		if (ev->path_len && ev->path[0] == '/') /* the record names its exe */
+			vg_pidmap_exec(ev->pid, ev->path, ev->path_len, ev->uid, ev->time_ns);
+		else if (!vg_pidmap_fork(ev->pid, ev->ppid, ev->time_ns))
 			remember_parent(ev);
 	} else if (ev->path_len && ev->path[0] == '/') {
 		vg_pidmap_exec(ev->pid, ev->path, ev->path_len, ev->uid, ev->time_ns);
