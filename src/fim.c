@@ -636,18 +636,22 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 	}
 	f->n_workers = o->workers ? (o->workers < MAX_WORKERS ? o->workers : MAX_WORKERS) : 1;
 	for (unsigned i = 0; i < f->n_workers; i++)
-		pthread_create(&f->workers[i], NULL, worker_main, f);
+		if (!pthread_create(&f->workers[i], NULL, worker_main, f))
+			pthread_setname_np(f->workers[i], "vg-fim-worker");
 	/*
 	 * Let a burst gather for a millisecond: one wake-up then drains dozens
 	 * of events instead of one (a context switch costs more than the
 	 * event), at 1 ms of latency.
 	 */
-	err = vg_pub_reader_start(f->pub->fd(f->pub_state), 1000000, fim_drain, f, &f->reader);
+	err = vg_pub_reader_start("vg-fim-reader", f->pub->fd(f->pub_state), 1000000, fim_drain, f,
+				  &f->reader);
 	if (err)
 		goto fail;
 	/* The first scan: what changed while vigil was not running. */
 	f->scan_due = true;
 	f->scanner_started = pthread_create(&f->scanner, NULL, scanner_main, f) == 0;
+	if (f->scanner_started)
+		pthread_setname_np(f->scanner, "vg-fim-scan");
 	vg_log(VG_LOG_INFO, "fim: %s watching %zu roots", f->pub->name,
 	       vg_fim_config_watches(f->cfg)->n_watches);
 	vg_events_set_publisher("file_events", publisher_status, f);

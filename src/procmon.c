@@ -188,7 +188,8 @@ int vg_procmon_start(const char *publisher, const struct vg_process_options *opt
 		return err;
 	}
 	/* No gathering: /proc must be read while a short-lived process lives. */
-	err = vg_pub_reader_start(m->pub->fd(m->pub_state), 0, procmon_drain, m, &m->reader);
+	err = vg_pub_reader_start("vg-proc-reader", m->pub->fd(m->pub_state), 0, procmon_drain, m,
+				  &m->reader);
 	if (err) {
 		vg_procmon_stop(m);
 		return err;

@@ -49,7 +49,7 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-int vg_pub_reader_start(int fd, int64_t gather_ns, vg_pub_drain_fn *fn, void *arg,
+int vg_pub_reader_start(const char *name, int fd, int64_t gather_ns, vg_pub_drain_fn *fn, void *arg,
 			struct vg_pub_reader **out)
 {
 	struct vg_pub_reader *r = calloc(1, sizeof(*r));
@@ -73,6 +73,7 @@ int vg_pub_reader_start(int fd, int64_t gather_ns, vg_pub_drain_fn *fn, void *ar
 		free(r);
 		return err;
 	}
+	pthread_setname_np(r->thread, name); /* for top -H and perf */
 	*out = r;
 	return 0;
 }

@@ -15,11 +15,12 @@ struct vg_pub_reader;
 typedef int vg_pub_drain_fn(void *arg);
 
 /*
- * Starts a thread polling @fd. When it is readable the thread waits
- * @gather_ns (so a burst is drained in one go; 0: at once) and calls
- * @fn(@arg). Returns 0 and *@out, or a negative errno.
+ * Starts a thread named @name (at most 15 bytes, shown by top -H) polling
+ * @fd. When it is readable the thread waits @gather_ns (so a burst is
+ * drained in one go; 0: at once) and calls @fn(@arg). Returns 0 and *@out,
+ * or a negative errno.
  */
-int vg_pub_reader_start(int fd, int64_t gather_ns, vg_pub_drain_fn *fn, void *arg,
+int vg_pub_reader_start(const char *name, int fd, int64_t gather_ns, vg_pub_drain_fn *fn, void *arg,
 			struct vg_pub_reader **out);
 
 /* Stops and joins the thread, and frees. NULL-safe. */

@@ -259,6 +259,8 @@ static int store_start(struct vg_store *s)
 	}
 	err = -pthread_create(&s->thread, NULL, store_thread, s);
 	s->thread_started = !err;
+	if (!err)
+		pthread_setname_np(s->thread, "vg-store");
 	return err;
 }
 
