@@ -11,7 +11,7 @@
  *   column       left-aligned columns two spaces apart (.width or automatic)
  *   json         "[\n  {...},\n  {...}\n]\n", keys sorted, values as strings
  *   json_pretty  the same, indented two spaces per level
- *   jsonl        one compact JSON object per line, flushed per row
+ *   jsonl        one compact JSON object per line
  *
  * HOW IT WORKS: pretty and column keep the rows (one allocation per row)
  * until vg_printer_end(), because widths depend on every value; the other
@@ -210,10 +210,8 @@ static void print_json_row(struct vg_printer *p, const char *const *vals, const 
 		fputs("  }", p->fp);
 	} else {
 		fputc('}', p->fp);
-		if (p->o->mode == VG_OUT_JSONL) {
+		if (p->o->mode == VG_OUT_JSONL) /* flushed when the statement ends */
 			fputc('\n', p->fp);
-			fflush(p->fp);
-		}
 	}
 }
 

@@ -250,6 +250,13 @@ int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t 
 		vg_shell_error(sh, "out of memory");
 		return -1;
 	}
+	/*
+	 * One write per batch of new rows instead of one per row (a row costs
+	 * less than the write(2) that would carry it alone): rows are buffered
+	 * while a run prints them and flushed when it ends, so none waits for
+	 * later events.
+	 */
+	setvbuf(sh->out, NULL, _IOFBF, 1 << 16);
 	if (sh->opts.mode == VG_OUT_JSON || sh->opts.mode == VG_OUT_JSON_PRETTY)
 		sh->opts.mode = VG_OUT_JSONL;
 	else if (sh->opts.mode == VG_OUT_PRETTY || sh->opts.mode == VG_OUT_COLUMN)

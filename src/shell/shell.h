@@ -58,7 +58,8 @@ int vg_shell_run_stream(struct vg_shell *sh, FILE *fp);
  * arrived since the run before (follow mode, see vg_events_follow_begin()),
  * until *@stop is set; @tick (may be NULL) is called with @arg between runs
  * (the caller's housekeeping: config reloads). JSON modes print one object
- * per line, flushed per row; the other modes print the header once.
+ * per line; the other modes print the header once. Each run's new rows are
+ * flushed together as the run ends: none waits for later events.
  * Returns 0 or -1 (error printed).
  */
 int vg_shell_follow(struct vg_shell *sh, const char *sql, volatile sig_atomic_t *stop,
