@@ -41,12 +41,6 @@ static json_t *config_for(const char *dir, const char *acc, const char *extra)
 
 static bool start(struct run *r, const char *publisher)
 {
-	const struct vg_table *t = vg_registry_find("file_events");
-	struct vg_store_options so = {
-		.name = "file_events",
-		.n_columns = vg_events_payload_columns(t),
-		.schema_hash = vg_events_schema_hash(t),
-	};
 	struct vg_fim_options fo = { .publisher = publisher, .hash_max_bytes = 1 << 20 };
 	json_t *cfg;
 	char sub[600];
@@ -59,8 +53,7 @@ static bool start(struct run *r, const char *publisher)
 	snprintf(sub, sizeof(sub), "%s/excluded", r->dir);
 	mkdir(sub, 0755);
 	cfg = config_for(r->dir, r->acc, NULL);
-	ok = cfg && vg_store_open(&so, &r->store) == 0 &&
-	     vg_events_bind("file_events", r->store) == 0 &&
+	ok = cfg && vt_event_store("file_events", &r->store) == 0 &&
 	     vg_fim_start(cfg, r->store, &fo, &r->fim) == 0;
 	json_decref(cfg);
 	return ok;
@@ -69,8 +62,7 @@ static bool start(struct run *r, const char *publisher)
 static void finish(struct run *r)
 {
 	vg_fim_stop(r->fim);
-	vg_events_unbind("file_events");
-	vg_store_close(r->store);
+	vt_event_store_close("file_events", r->store);
 	vt_rmtree(r->dir);
 	vt_rmtree(r->acc);
 	free(r->dir);

@@ -19,19 +19,6 @@
 #include "vigil/table.h"
 #include "vt.h"
 
-static int open_store(const char *name, struct vg_store **out)
-{
-	const struct vg_table *t = vg_registry_find(name);
-	struct vg_store_options so = {
-		.name = name,
-		.n_columns = vg_events_payload_columns(t),
-		.schema_hash = vg_events_schema_hash(t),
-	};
-	int err = vg_store_open(&so, out);
-
-	return err ? err : vg_events_bind(name, *out);
-}
-
 VT_TEST(short_lived_writer_is_named)
 {
 	struct vg_fim_options fo = { .publisher = "fanotify", .hash_max_bytes = 1 << 20 };
@@ -48,8 +35,8 @@ VT_TEST(short_lived_writer_is_named)
 	snprintf(text, sizeof(text), "{\"file_paths\": {\"data\": [\"%s/%%%%\"]}}", dir);
 	cfg = json_loads(text, 0, &je);
 	VT_ASSERT(cfg);
-	VT_ASSERT_OK(open_store("process_events", &procs));
-	VT_ASSERT_OK(open_store("file_events", &files));
+	VT_ASSERT_OK(vt_event_store("process_events", &procs));
+	VT_ASSERT_OK(vt_event_store("file_events", &files));
 	if (vg_procmon_start("auto", NULL, procs, &pm))
 		vt_skip("process auditing cannot start here");
 	VT_ASSERT_OK(vg_fim_start(cfg, files, &fo, &fim));
@@ -79,10 +66,8 @@ VT_TEST(short_lived_writer_is_named)
 	vt_rows_free(r);
 	vg_fim_stop(fim);
 	vg_procmon_stop(pm);
-	vg_events_unbind("file_events");
-	vg_events_unbind("process_events");
-	vg_store_close(files);
-	vg_store_close(procs);
+	vt_event_store_close("file_events", files);
+	vt_event_store_close("process_events", procs);
 	json_decref(cfg);
 	vt_rmtree(dir);
 	free(dir);

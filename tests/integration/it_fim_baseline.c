@@ -81,17 +81,10 @@ static void change_while_stopped(const char *dir)
 
 static void scenario(const char *publisher)
 {
-	const struct vg_table *t = vg_registry_find("file_events");
-	struct vg_store_options so = {
-		.name = "file_events",
-		.n_columns = vg_events_payload_columns(t),
-		.schema_hash = vg_events_schema_hash(t),
-	};
 	char *dir = vt_tmpdir(), *db = vt_tmpdir(), baseline[600], p[600], mark[32], *got;
 	struct vg_fim *f;
 
-	VT_ASSERT_OK(vg_store_open(&so, &store));
-	VT_ASSERT_OK(vg_events_bind("file_events", store));
+	VT_ASSERT_OK(vt_event_store("file_events", &store));
 	snprintf(baseline, sizeof(baseline), "%s/baseline.db", db);
 	snprintf(p, sizeof(p), "%s/sub", dir);
 	VT_ASSERT(mkdir(p, 0755) == 0);
@@ -144,8 +137,7 @@ static void scenario(const char *publisher)
 	VT_ASSERT_STR_EQ(got, "");
 	free(got);
 	vg_fim_stop(f);
-	vg_events_unbind("file_events");
-	vg_store_close(store);
+	vt_event_store_close("file_events", store);
 	store = NULL;
 	vt_rmtree(dir);
 	vt_rmtree(db);

@@ -27,12 +27,6 @@
 
 VT_TEST(exec_row_through_sql)
 {
-	const struct vg_table *t = vg_registry_find("process_events");
-	struct vg_store_options so = {
-		.name = "process_events",
-		.n_columns = vg_events_payload_columns(t),
-		.schema_hash = vg_events_schema_hash(t),
-	};
 	struct vg_store *store = NULL;
 	struct vg_procmon *m = NULL;
 	char *dir = vt_tmpdir(), token[64], sql[512], exe[4096], real[PATH_MAX];
@@ -41,8 +35,7 @@ VT_TEST(exec_row_through_sql)
 	pid_t pid;
 	int st;
 
-	VT_ASSERT_OK(vg_store_open(&so, &store));
-	VT_ASSERT_OK(vg_events_bind("process_events", store));
+	VT_ASSERT_OK(vt_event_store("process_events", &store));
 	VT_ASSERT_OK(vg_procmon_start("auto", NULL, store, &m));
 	snprintf(token, sizeof(token), "vigil-%d", (int)getpid());
 	pid = fork();
@@ -141,20 +134,13 @@ VT_TEST(exec_row_through_sql)
 		VT_ASSERT_STR_EQ(vt_scalar("%s", sql), want);
 	}
 	vg_procmon_stop(m);
-	vg_events_unbind("process_events");
-	vg_store_close(store);
+	vt_event_store_close("process_events", store);
 	vt_rmtree(dir);
 	free(dir);
 }
 
 VT_TEST(env_and_fork_rows_when_asked)
 {
-	const struct vg_table *t = vg_registry_find("process_events");
-	struct vg_store_options so = {
-		.name = "process_events",
-		.n_columns = vg_events_payload_columns(t),
-		.schema_hash = vg_events_schema_hash(t),
-	};
 	struct vg_process_options opt = { .forks = true, .args_max = 8192, .env_max = 4096 };
 	struct vg_store *store = NULL;
 	struct vg_procmon *m = NULL;
@@ -164,8 +150,7 @@ VT_TEST(env_and_fork_rows_when_asked)
 	pid_t pid;
 	int st;
 
-	VT_ASSERT_OK(vg_store_open(&so, &store));
-	VT_ASSERT_OK(vg_events_bind("process_events", store));
+	VT_ASSERT_OK(vt_event_store("process_events", &store));
 	VT_ASSERT_OK(vg_procmon_start("bpf", &opt, store, &m));
 	snprintf(var, sizeof(var), "VIGIL_IT_%d=some value", (int)getpid());
 	pid = fork();
@@ -198,8 +183,7 @@ VT_TEST(env_and_fork_rows_when_asked)
 		 (int)pid);
 	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), "fork,execve,exit");
 	vg_procmon_stop(m);
-	vg_events_unbind("process_events");
-	vg_store_close(store);
+	vt_event_store_close("process_events", store);
 }
 
 /* Where cgroup2 is mounted, into @out; false if it is not. */
@@ -219,12 +203,6 @@ static bool cgroup2_mount(char *out, size_t size)
 
 VT_TEST(cgroup_path_of_a_child_in_its_own_cgroup)
 {
-	const struct vg_table *t = vg_registry_find("process_events");
-	struct vg_store_options so = {
-		.name = "process_events",
-		.n_columns = vg_events_payload_columns(t),
-		.schema_hash = vg_events_schema_hash(t),
-	};
 	struct vg_store *store = NULL;
 	struct vg_procmon *m = NULL;
 	char root[PATH_MAX / 2], cg[PATH_MAX], procs[PATH_MAX + 16], sql[256], want[128];
@@ -236,8 +214,7 @@ VT_TEST(cgroup_path_of_a_child_in_its_own_cgroup)
 	snprintf(cg, sizeof(cg), "%s/vigil-it-%d", root, (int)getpid());
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
 	VT_ASSERT_OK(mkdir(cg, 0755));
-	VT_ASSERT_OK(vg_store_open(&so, &store));
-	VT_ASSERT_OK(vg_events_bind("process_events", store));
+	VT_ASSERT_OK(vt_event_store("process_events", &store));
 	VT_ASSERT_OK(vg_procmon_start("bpf", NULL, store, &m));
 	pid = fork();
 	if (pid == 0) {
@@ -257,8 +234,7 @@ VT_TEST(cgroup_path_of_a_child_in_its_own_cgroup)
 	snprintf(want, sizeof(want), "/vigil-it-%d", (int)getpid());
 	VT_ASSERT_STR_EQ(vt_scalar("%s", sql), want);
 	vg_procmon_stop(m);
-	vg_events_unbind("process_events");
-	vg_store_close(store);
+	vt_event_store_close("process_events", store);
 	VT_ASSERT_OK(rmdir(cg));
 }
 
@@ -277,12 +253,6 @@ static const char *wait_scalar(const char *sql)
 
 VT_TEST(exec_row_through_sql_audit)
 {
-	const struct vg_table *t = vg_registry_find("process_events");
-	struct vg_store_options so = {
-		.name = "process_events",
-		.n_columns = vg_events_payload_columns(t),
-		.schema_hash = vg_events_schema_hash(t),
-	};
 	struct vg_store *store = NULL;
 	struct vg_procmon *m = NULL;
 	char *dir = vt_tmpdir(), token[64], sql[512], want[2 * 4096 + 600], exe[4096], echo[4096];
@@ -292,8 +262,7 @@ VT_TEST(exec_row_through_sql_audit)
 
 	if (geteuid() != 0 || vg_publisher_audit.probe())
 		vt_skip("needs root and kernel audit");
-	VT_ASSERT_OK(vg_store_open(&so, &store));
-	VT_ASSERT_OK(vg_events_bind("process_events", store));
+	VT_ASSERT_OK(vt_event_store("process_events", &store));
 	VT_ASSERT_OK(vg_procmon_start("audit", NULL, store, &m));
 	snprintf(token, sizeof(token), "vigil-audit-%d", (int)getpid());
 	pid = fork();
@@ -328,8 +297,7 @@ VT_TEST(exec_row_through_sql_audit)
 				   "'audit' AND type = 'publisher'"),
 			 "0");
 	vg_procmon_stop(m);
-	vg_events_unbind("process_events");
-	vg_store_close(store);
+	vt_event_store_close("process_events", store);
 	vt_rmtree(dir);
 	free(dir);
 }

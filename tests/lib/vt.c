@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include "sql.h"
+#include "vigil/events.h"
+#include "vigil/store.h"
 #include "vigil/strbuf.h"
 #include "vigil/table.h"
 #include "vtab.h"
@@ -397,4 +399,30 @@ int main(int argc, char **argv)
 		sqlite3_close(shared_db);
 	fprintf(stderr, "%zu passed, %zu failed\n", ran - failed, failed);
 	return failed ? 1 : 0;
+}
+
+int vt_event_store(const char *name, struct vg_store **out)
+{
+	const struct vg_table *t = vg_registry_find(name);
+	struct vg_store_options so = { .name = name };
+	int err;
+
+	if (!t)
+		return -ENOENT;
+	so.n_columns = vg_events_payload_columns(t);
+	so.schema_hash = vg_events_schema_hash(t);
+	err = vg_store_open(&so, out);
+	if (!err && (err = vg_events_bind(name, *out))) {
+		vg_store_close(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+void vt_event_store_close(const char *name, struct vg_store *store)
+{
+	if (!store)
+		return;
+	vg_events_unbind(name);
+	vg_store_close(store);
 }

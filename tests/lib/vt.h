@@ -124,6 +124,18 @@ bool vt_check_columns(const char *file, int line, const char *table, const char 
 			return;                                         \
 	} while (0)
 
+/* ---- event stores ---- */
+
+struct vg_store;
+
+/*
+ * Opens an in-memory store with event table @name's layout and binds the
+ * table to it. Returns 0 or -errno.
+ */
+int vt_event_store(const char *name, struct vg_store **out);
+/* Unbinds table @name and closes @store (NULL-safe). */
+void vt_event_store_close(const char *name, struct vg_store *store);
+
 /* ---- processes and files ---- */
 
 /*
