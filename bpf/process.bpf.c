@@ -221,6 +221,25 @@ static void sent(__u64 flags)
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 }
 
+/*
+ * Sends the record @r built in scratch memory: its first @used bytes (at
+ * most @max, the kind's largest), counting a drop when the ring is full.
+ */
+static __always_inline void output(void *r, __u64 used, __u64 max)
+{
+	__u64 flags;
+
+	if (used > max)
+		used = max;
+	((struct vg_rec_hdr *)r)->size = (__u32)used;
+	flags = send_flags();
+	if (bpf_ringbuf_output(&events, r, used, flags)) {
+		count_drop();
+		return;
+	}
+	sent(flags);
+}
+
 static struct scratch *scratch_get(void)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
@@ -354,8 +373,7 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct vg_rec_exec2 *r;
 	struct task_struct *parent;
 	struct file *exe;
-	__u32 pos = 0, cap, size;
-	__u64 flags;
+	__u32 pos = 0, cap;
 	char *data;
 
 	if (!s)
@@ -421,16 +439,7 @@ int BPF_PROG(vg_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 			r->flags |= VG_REC_F_ENV_CUT;
 	}
 
-	size = __builtin_offsetof(struct vg_rec_exec2, data) + pos;
-	if (size > sizeof(*r))
-		size = sizeof(*r);
-	r->hdr.size = size;
-	flags = send_flags();
-	if (bpf_ringbuf_output(&events, r, size, flags)) {
-		count_drop();
-		return 0;
-	}
-	sent(flags);
+	output(r, __builtin_offsetof(struct vg_rec_exec2, data) + pos, sizeof(*r));
 	return 0;
 }
 
@@ -472,8 +481,7 @@ int BPF_PROG(vg_fork, struct task_struct *parent, struct task_struct *child)
 	struct scratch *s;
 	struct vg_rec_fork *r;
 	struct file *exe;
-	__u32 pos = 0, size;
-	__u64 flags;
+	__u32 pos = 0;
 
 	/* A new thread of an existing process is not a new process. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
@@ -499,15 +507,6 @@ int BPF_PROG(vg_fork, struct task_struct *parent, struct task_struct *child)
 	exe = BPF_CORE_READ(child, mm, exe_file);
 	if (!exe || !put_path(s, r->data, &pos, &r->path, &exe->f_path))
 		r->flags |= VG_REC_F_PPATH_CUT;
-	size = __builtin_offsetof(struct vg_rec_fork, data) + pos;
-	if (size > sizeof(*r))
-		size = sizeof(*r);
-	r->hdr.size = size;
-	flags = send_flags();
-	if (bpf_ringbuf_output(&events, r, size, flags)) {
-		count_drop();
-		return 0;
-	}
-	sent(flags);
+	output(r, __builtin_offsetof(struct vg_rec_fork, data) + pos, sizeof(*r));
 	return 0;
 }
