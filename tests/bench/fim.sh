@@ -1,4 +1,4 @@
-# bench: FIM: create/write/rename/unlink workload; loss, CPU per event and per 100k operations, slowdown, SQL latency; vs fatrace, inotifywait
+# bench: FIM: create/write/rename/unlink workload; loss, CPU per event and per 100k operations, slowdown, SQL latency; vs fatrace, inotifywait and a bare fanotify reader (the kernel's floor)
 # (vigil's rows carry names, pid and hashes; fanotify merges a write with its close)
 source "$(dirname "$0")/lib.sh"
 for p in fatrace inotify-tools bc; do
@@ -6,7 +6,7 @@ for p in fatrace inotify-tools bc; do
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >/dev/null
 done
 bench_build
-cmake --build "$root/build-bench" --target fim_workload bench_latency -j"$(nproc)" >/dev/null
+cmake --build "$root/build-bench" --target fim_workload fan_floor bench_latency -j"$(nproc)" >/dev/null
 work="$root/build-bench/fim_workload"
 n=$((long ? 100000 : 16000))
 scratch=$(mktemp -d /var/tmp/vigil-bench-fim.XXXXXX)
@@ -81,6 +81,8 @@ report_fs() {
 	fat=$( (cd "$dir/w" && one "$dir" "$writers" fatrace fatrace -c -t))
 	ino=$(one "$dir" "$writers" inotifywait inotifywait -m -r -q \
 		-e create,modify,close_write,moved_from,moved_to,delete "$dir/w")
+	# The kernel's own share: vigil's fanotify mark, events read and dropped.
+	flo=$(one "$dir" "$writers" fanotify_floor "$root/build-bench/fan_floor" "$dir/w")
 	local b_s b2
 	# Unmonitored twice (before and after the monitors): the faster one, so
 	# one stall of the disk does not skew every ratio.
@@ -88,9 +90,13 @@ report_fs() {
 	b_s=$(printf '%s\n%s\n' "$(echo "$base" | cut -d' ' -f2)" "$(echo "$b2" | cut -d' ' -f2)" |
 		sort -g | head -1)
 	echo "${fs}_${writers}w_files_per_s_unmonitored: $(echo "scale=0; $n * $writers / $b_s" | bc) files/s"
-	for r in "$vig" "$fat" "$ino"; do
+	for r in "$vig" "$fat" "$ino" "$flo"; do
 		read -r label s cpu lines deletes ops <<<"$r"
 		echo "${fs}_${writers}w_${label}_slowdown: $(echo "scale=3; $s / $b_s" | bc) x"
+		if [ "$label" = fanotify_floor ]; then
+			echo "${fs}_${writers}w_${label}_cpu_per_100k_ops: $(echo "scale=3; 100000 * $cpu / $ops" | bc) s"
+			continue
+		fi
 		echo "${fs}_${writers}w_${label}_events: $lines events ($files files)"
 		[ "$label" != fatrace ] &&
 			echo "${fs}_${writers}w_${label}_loss: $(echo "scale=2; 100 * ($files - $deletes) / $files" | bc) % (deletions seen: $deletes)"
