@@ -14,7 +14,9 @@
  * VG_GLOB_MAX_DEPTH levels. Open fds are bounded by that depth.
  *
  * Wildcard components may cross symlinks (`/home/%/.ssh` through a linked
- * home), as glob(3) does; that cannot loop because the pattern is finite.
+ * home), as glob(3) does, but never into a directory already on the
+ * current branch: a link back to an ancestor (`loop -> .`) matched by every
+ * `%` of `/%/%/%/...` would multiply the walk at each level.
  *
  * LIMITS: repeated slashes collapse ("a//b%" reports "a/b..."); `_` matches
  * one UTF-8 character the way SQLite's LIKE reads one; a `%` may match at
@@ -46,6 +48,7 @@ struct glob_ctx {
 		ino_t ino;
 	} branch[VG_GLOB_MAX_DEPTH]; /* directories on the current %% branch */
 	size_t n_branch;
+	size_t n_entered; /* directories entered through a wildcard */
 };
 
 bool vg_glob_has_wildcard(const char *pattern)
@@ -217,6 +220,24 @@ static bool is_dot(const char *name)
 	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
 }
 
+/*
+ * Enters the directory of @st on the current branch: false when it is
+ * already there (a symlink or bind mount looping back to an ancestor) or
+ * the branch is as deep as it may go.
+ */
+static bool branch_push(struct glob_ctx *g, const struct stat *st)
+{
+	if (g->n_branch >= VG_GLOB_MAX_DEPTH)
+		return false;
+	for (size_t i = 0; i < g->n_branch; i++)
+		if (g->branch[i].dev == st->st_dev && g->branch[i].ino == st->st_ino)
+			return false;
+	g->branch[g->n_branch].dev = st->st_dev;
+	g->branch[g->n_branch].ino = st->st_ino;
+	g->n_branch++;
+	return true;
+}
+
 /* Lists the subtree of @fd (owned: closed here) for a last `%%`. */
 static int glob_recurse(struct glob_ctx *g, int fd, size_t depth)
 {
@@ -225,24 +246,16 @@ static int glob_recurse(struct glob_ctx *g, int fd, size_t depth)
 	DIR *d = NULL;
 	int err = 0;
 
-	if (depth >= VG_GLOB_MAX_DEPTH || fstat(fd, &st) < 0) {
+	if (depth >= VG_GLOB_MAX_DEPTH || fstat(fd, &st) < 0 || !branch_push(g, &st)) {
 		close(fd);
-		return 0;
-	}
-	for (size_t i = 0; i < g->n_branch; i++) {
-		if (g->branch[i].dev == st.st_dev && g->branch[i].ino == st.st_ino) {
-			close(fd);
-			return 0; /* a loop back to an ancestor (bind mount) */
-		}
+		return 0; /* too deep, or a loop back to an ancestor (bind mount) */
 	}
 	d = fdopendir(fd);
 	if (!d) {
+		g->n_branch--;
 		close(fd);
 		return 0;
 	}
-	g->branch[g->n_branch].dev = st.st_dev;
-	g->branch[g->n_branch].ino = st.st_ino;
-	g->n_branch++;
 	while (!err && (de = readdir(d))) {
 		struct stat cst;
 		size_t saved;
@@ -279,6 +292,7 @@ static int glob_readdir(struct glob_ctx *g, int fd, size_t ci)
 {
 	bool last = ci + 1 == g->n_comps;
 	struct dirent *de;
+	struct stat st;
 	DIR *d = fdopendir(fd);
 	int err = 0;
 
@@ -301,9 +315,22 @@ static int glob_readdir(struct glob_ctx *g, int fd, size_t ci)
 		child = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (child < 0)
 			continue;
+		/* A wildcard may cross a symlink, but not into a loop: each match
+		 * of a looping link would multiply the walk. */
+		if (fstat(child, &st) < 0 || !branch_push(g, &st)) {
+			close(child);
+			continue;
+		}
+		if (++g->n_entered > VG_GLOB_MAX_ENTERED) {
+			g->n_branch--;
+			close(child);
+			err = -E2BIG;
+			break;
+		}
 		saved = path_push(&g->path, de->d_name);
 		err = glob_walk(g, child, ci + 1);
 		path_truncate(&g->path, saved);
+		g->n_branch--;
 	}
 	closedir(d);
 	return err;
@@ -360,10 +387,11 @@ static int glob_literal(const char *path, unsigned flags, vg_glob_fn *fn, void *
 	return fn(arg, &hit);
 }
 
-/* Splits @copy (modified) into g->comps; checks where `%%` stands. */
+/* Splits @copy (modified) into g->comps; checks where `%%` and `..` stand. */
 static int glob_parse(struct glob_ctx *g, char *copy, size_t len)
 {
 	char *save = NULL, *tok;
+	bool wild = false;
 
 	g->comps = calloc(len / 2 + 1, sizeof(*g->comps));
 	if (!g->comps)
@@ -371,6 +399,11 @@ static int glob_parse(struct glob_ctx *g, char *copy, size_t len)
 	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
 		g->comps[g->n_comps++] = tok;
 	for (size_t i = 0; i < g->n_comps; i++) {
+		/* ".." after a wildcard would walk back and match again: every
+		 * such pair multiplies the walk, and means nothing more. */
+		if (!strcmp(g->comps[i], "..") && wild)
+			return -EINVAL;
+		wild = wild || vg_glob_has_wildcard(g->comps[i]);
 		if (strcmp(g->comps[i], "%%") != 0)
 			continue;
 		if (i + 1 != g->n_comps)

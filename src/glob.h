@@ -7,7 +7,9 @@
  * any run of characters and `_` one character, both within one component.
  * A last component of exactly `%%` means every descendant of the directory
  * before it (recursively, symlinked directories not followed, depth capped
- * at VG_GLOB_MAX_DEPTH). `%%` as any other whole component is invalid.
+ * at VG_GLOB_MAX_DEPTH). `%%` as any other whole component is invalid, and
+ * so is `..` after a wildcard component. A wildcard crosses a symlink to a
+ * directory, but never into a directory already on the path it walked.
  * Matching is case-sensitive and byte-exact (file systems are), and a `%`
  * also matches names starting with a dot.
  *
@@ -21,7 +23,9 @@
 
 struct vg_strbuf;
 
-#define VG_GLOB_MAX_DEPTH 64
+#define VG_GLOB_MAX_DEPTH   64
+/* Directories one expansion may enter through wildcards (a backstop). */
+#define VG_GLOB_MAX_ENTERED 200000
 
 /* Flags for vg_glob() and vg_glob_list(). */
 #define VG_GLOB_MARK                                                                    \
@@ -48,7 +52,8 @@ bool vg_glob_has_wildcard(const char *pattern);
  * Calls @fn for every existing path matching @pattern. A pattern without a
  * wildcard is only checked for existence (lstat) and reported as written.
  * Unreadable directories are skipped. Returns 0, -EINVAL for a misplaced
- * `%%`, -ENOMEM, or the callback's non-zero value.
+ * `%%` or `..`, -E2BIG past VG_GLOB_MAX_ENTERED directories, -ENOMEM, or
+ * the callback's non-zero value.
  */
 int vg_glob(const char *pattern, unsigned flags, vg_glob_fn *fn, void *arg);
 

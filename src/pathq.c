@@ -79,8 +79,14 @@ static int walk_pattern(struct walk *w, const char *table, bool is_dir, unsigned
 	else
 		err = vg_glob(pattern, glob_flags, walk_hit, w);
 	if (err == -EINVAL)
-		err = vg_query_error(w->q, "%s: '%%%%' is only allowed as the last component: %s",
+		err = vg_query_error(w->q,
+				     "%s: '%%%%' is only allowed as the last component, and '..' "
+				     "not after a wildcard: %s",
 				     table, c->text);
+	else if (err == -E2BIG)
+		err = vg_query_error(
+		    w->q, "%s: the pattern reaches more than %d directories; narrow it: %s", table,
+		    VG_GLOB_MAX_ENTERED, c->text);
 	vg_strbuf_release(&like);
 	return err;
 }

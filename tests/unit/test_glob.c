@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "glob.h"
@@ -153,6 +154,44 @@ VT_TEST(glob_recursive)
 	VT_ASSERT_CONTAINS(got, " link ");
 	VT_ASSERT_CONTAINS(got, "deep/1/2/f");
 	VT_ASSERT_CONTAINS(got, ".hidden");
+	free(got);
+	vt_rmtree(t);
+	free(t);
+}
+
+/*
+ * A link back to an ancestor (loop -> .) is crossed once per branch, not
+ * once per wildcard: 40 `%` components over it end at once instead of
+ * walking 7^40 paths.
+ */
+VT_TEST(glob_wildcards_do_not_loop)
+{
+	char *t = vt_tmpdir(), pattern[256] = "", *got;
+	struct timespec t0, t1;
+	int err;
+
+	make_tree(t);
+	for (int i = 0; i < 40; i++)
+		strcat(pattern, "%/");
+	strcat(pattern, "a.txt");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	got = expand(t, pattern, 0, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	VT_ASSERT_EQ(err, 0);
+	VT_ASSERT_STR_EQ(got, "");
+	VT_ASSERT(t1.tv_sec - t0.tv_sec < 5);
+	free(got);
+	/* One crossing still finds what is behind the link. */
+	got = expand(t, "%/sub/y.txt", 0, &err);
+	VT_ASSERT_STR_EQ(got, "loop/sub/y.txt");
+	free(got);
+	/* `..` after a wildcard would walk back up and match again, at every level. */
+	got = expand(t, "%/../%/../%/../a.txt", 0, &err);
+	VT_ASSERT_EQ(err, -EINVAL);
+	free(got);
+	got = expand(t, "sub/../a%", 0, &err);
+	VT_ASSERT_EQ(err, 0);
+	VT_ASSERT_STR_EQ(got, "sub/../a.txt sub/../ab.txt");
 	free(got);
 	vt_rmtree(t);
 	free(t);
