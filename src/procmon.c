@@ -3,10 +3,11 @@
  * procmon.c - process auditing at run time (see procmon.h).
  *
  * HOW IT WORKS: a reader thread polls the publisher's fd and drains it; the
- * sink makes each exec a row at once. The row's additions are /proc reads
- * and a stat of an executable that was just mapped (memory and page cache,
- * no disk waits), and doing them at once is what gives a short-lived
- * process its cwd and parent before they are gone.
+ * sink makes each exec, fork and exit a row at once (what the kernel gave,
+ * plus a stat of the executable just mapped and the cgroup's path, both
+ * from memory) and tells the pid map (src/pidmap.h) who runs what, so
+ * file_events can name a writer that has exited since. A file_events
+ * worker that misses a pid asks the map to catch up, which drains here.
  *
  * The publisher is eBPF (publishers/bpf.c) or, where it cannot load, Linux
  * audit (publishers/audit.c): "auto" tries them in that order and keeps

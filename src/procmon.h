@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * procmon.h - process auditing at run time: an exec publisher (eBPF, or the
- * Linux audit fallback) read on its own thread, each exec made a row of
- * process_events (subscribers/process_events.c).
+ * procmon.h - process auditing at run time: a process publisher (eBPF, or
+ * the Linux audit fallback) read on its own thread, each exec (fork, exit)
+ * made a row of process_events (subscribers/process_events.c).
  *
  * Owned by the thread that starts it; stop from that thread.
  */
