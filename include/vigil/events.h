@@ -66,7 +66,7 @@ struct vg_events_publisher_status {
 	uint64_t overflows;	 /* queue overflow notices */
 	uint64_t watches;	 /* marks or watches in place */
 	uint64_t unwatched;	 /* paths that could not be watched */
-	const char *note;	 /* why this publisher (e.g. why a preferred one did not run); NULL */
+	const char *note; /* why this publisher (e.g. why a preferred one did not run); NULL */
 };
 
 typedef void vg_events_status_fn(void *ctx, struct vg_events_publisher_status *st);
