@@ -196,11 +196,24 @@ void vg__colstream_release(struct vg_colstream_writer *w)
 	w->prev = NULL;
 }
 
+/* Room for @n more bytes at the end of @sb (the hot path: no call while it fits). */
+static inline uint8_t *room(struct vg_strbuf *sb, size_t n)
+{
+	if (sb->len + n + 1 > sb->alloc)
+		vg_strbuf_grow(sb, n);
+	return (uint8_t *)sb->buf + sb->len;
+}
+
+/* Ends a write of @n bytes made at room(). */
+static inline void wrote(struct vg_strbuf *sb, size_t n)
+{
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
 static void add_varint(struct vg_strbuf *sb, uint64_t v)
 {
-	uint8_t tmp[10];
-
-	vg_strbuf_add(sb, tmp, vg__put_varint(tmp, v));
+	wrote(sb, vg__put_varint(room(sb, 10), v));
 }
 
 void vg__colstream_add(struct vg_colstream_writer *w, const uint8_t *rec)
@@ -218,16 +231,25 @@ void vg__colstream_add(struct vg_colstream_writer *w, const uint8_t *rec)
 		struct vg_strbuf *sb = &w->streams[i + 2];
 		struct vg_value v;
 
+		uint8_t *o;
+		size_t n;
+
 		if (!read_value(&r, end, &v))
 			v.type = VG_VAL_NULL; /* records were checked when written */
-		vg_strbuf_addch(sb, (char)v.type);
+		/* One capacity check per value: tag, varint, and text. */
+		o = room(sb, 1 + 10 + (v.type == VG_VAL_TEXT ? v.len : 0));
+		o[0] = (uint8_t)v.type;
+		n = 1;
 		if (v.type == VG_VAL_INT) {
-			add_varint(sb, vg__zigzag(wrap_sub(v.v.i, w->prev[i + 2])));
+			n += vg__put_varint(o + 1, vg__zigzag(wrap_sub(v.v.i, w->prev[i + 2])));
 			w->prev[i + 2] = v.v.i;
 		} else if (v.type == VG_VAL_TEXT) {
-			add_varint(sb, v.len);
-			vg_strbuf_add(sb, v.v.s, v.len);
+			n += vg__put_varint(o + 1, v.len);
+			if (v.len)
+				memcpy(o + n, v.v.s, v.len);
+			n += v.len;
 		}
+		wrote(sb, n);
 	}
 }
 
