@@ -201,17 +201,6 @@ static bool fold_write(struct vg_fim *f, const struct vg_file_event *ev, uint32_
 	return false;
 }
 
-static char *dup_bytes(const char *s, size_t len)
-{
-	char *p = malloc(len + 1);
-
-	if (p) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 /*
  * Queues @n jobs (waits while the queue is full) and wakes the workers once.
  * Takes ownership of the jobs' strings.
@@ -315,17 +304,9 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 		j.hash = !acc_cat && !ev->is_dir &&
 			 (ev->action == VG_FILE_CREATED ||
 			  (ev->action == VG_FILE_UPDATED && (ev->flags & VG_FILE_EV_CLOSE)));
-		j.category = strdup(vg_fim_config_category(f->cfg, i));
-		j.path = dup_bytes(ev->path, ev->path_len);
-		j.path_len = ev->path_len;
-		if (ev->old_path) {
-			j.old_path = dup_bytes(ev->old_path, ev->old_path_len);
-			j.old_path_len = ev->old_path_len;
-		}
-		if (!j.category || !j.path || (ev->old_path && !j.old_path)) {
-			vg_file_job_release(&j);
+		if (vg_file_job_strings(&j, vg_fim_config_category(f->cfg, i), ev->path,
+					ev->path_len, ev->old_path, ev->old_path_len))
 			continue;
-		}
 		if (j.hash && ev->action == VG_FILE_UPDATED)
 			skip_created_hash(f, &j);
 		batch_add(f, &j);
@@ -366,13 +347,9 @@ static void on_scan_change(void *arg, enum vg_file_action action, const char *pa
 	j.hash = !vg_fim_config_accesses(f->scanning, category) &&
 		 (action == VG_FILE_CREATED || action == VG_FILE_UPDATED);
 	j.flags = action == VG_FILE_UPDATED ? VG_FILE_EV_CLOSE : 0;
-	j.category = strdup(vg_fim_config_category(f->scanning, category));
-	j.path = dup_bytes(path, len);
-	j.path_len = len;
-	if (!j.category || !j.path) {
-		vg_file_job_release(&j);
+	if (vg_file_job_strings(&j, vg_fim_config_category(f->scanning, category), path, len, NULL,
+				0))
 		return;
-	}
 	enqueue(f, &j, 1);
 }
 

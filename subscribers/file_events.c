@@ -115,11 +115,34 @@ struct vg_file_worker {
 	struct pid_entry pids[PID_CACHE];
 };
 
+int vg_file_job_strings(struct vg_file_job *j, const char *category, const char *path, size_t len,
+			const char *old, size_t old_len)
+{
+	size_t cat_len = strlen(category);
+	char *p = malloc(len + 1 + cat_len + 1 + (old ? old_len + 1 : 0));
+
+	if (!p)
+		return -ENOMEM;
+	j->path = p;
+	memcpy(p, path, len);
+	p[len] = '\0';
+	j->path_len = len;
+	j->category = p + len + 1;
+	memcpy(j->category, category, cat_len + 1);
+	j->old_path = NULL;
+	j->old_path_len = 0;
+	if (old) {
+		j->old_path = j->category + cat_len + 1;
+		memcpy(j->old_path, old, old_len);
+		j->old_path[old_len] = '\0';
+		j->old_path_len = old_len;
+	}
+	return 0;
+}
+
 void vg_file_job_release(struct vg_file_job *j)
 {
-	free(j->category);
-	free(j->path);
-	free(j->old_path);
+	free(j->path); /* the block holding all three */
 	j->category = j->path = j->old_path = NULL;
 }
 

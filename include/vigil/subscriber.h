@@ -29,10 +29,11 @@ struct vg_file_job {
 	bool hash;	 /* hash the file (CREATED, or UPDATED after close; not accesses) */
 	bool from_scan;	 /* source = 'scan' instead of 'kernel' */
 	bool gone;	 /* deleted or moved away already: no stat, no hash */
-	char *category;	 /* owned */
-	char *path;	 /* owned, path_len bytes + NUL */
+	/* The strings share one allocation (vg_file_job_strings()), owned. */
+	char *category;
+	char *path; /* path_len bytes + NUL */
 	size_t path_len;
-	char *old_path; /* owned or NULL */
+	char *old_path; /* or NULL */
 	size_t old_path_len;
 	uint64_t seq; /* order of arrival, for vg_file_turn */
 };
@@ -46,6 +47,13 @@ struct vg_file_turn {
 	void (*done)(void *arg, uint64_t seq);
 	void *arg;
 };
+
+/*
+ * Copies a job's strings into one allocation (@old may be NULL): one
+ * malloc per job on the reader's hot path. Returns 0 or -ENOMEM.
+ */
+int vg_file_job_strings(struct vg_file_job *j, const char *category, const char *path, size_t len,
+			const char *old, size_t old_len);
 
 /* Frees a job's strings (not the job). */
 void vg_file_job_release(struct vg_file_job *j);
