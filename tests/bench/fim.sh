@@ -41,13 +41,14 @@ wait_quiet() {
 one() {
 	local dir=$1 writers=$2 label=$3
 	shift 3
-	local out="$scratch/$label.out" pid="" secs cpu lines ops
+	local out="$scratch/$label.out" pid="" secs cpu c0 lines ops
 	mkdir -p "$dir/w"
 	rm -f "$dir"/w/*
 	if [ $# -gt 0 ]; then
 		"$@" >"$out" 2>"$scratch/$label.err" &
 		pid=$!
 		sleep 1
+		c0=$(cpu_s "$pid") # the workload's share only, not start-up
 	fi
 	sync # the last run's deletions are not this run's journal work
 	"$work" "$dir/w" "$n" "$writers" >"$scratch/work.out"
@@ -55,7 +56,7 @@ one() {
 	ops=$(sed -n 's/^events: //p' "$scratch/work.out")
 	if [ -n "$pid" ]; then
 		wait_quiet "$out"
-		cpu=$(cpu_s "$pid")
+		cpu=$(echo "$(cpu_s "$pid") - $c0" | bc)
 		kill -TERM "$pid" 2>/dev/null || true # (SIGINT is ignored in background jobs)
 		wait "$pid" 2>/dev/null || true
 		lines=$(wc -l <"$out")
