@@ -74,6 +74,7 @@ struct vg_fim {
 
 	uint64_t received, coalesced, overflows; /* under cfg_lock too */
 	struct vg_file_job batch[BATCH];	 /* the reader's jobs not queued yet */
+	uint64_t batch_hash[BATCH];		 /* path_hash() of each batched job's path */
 	size_t n_batch;
 
 	pthread_mutex_t q_lock; /* guards the queue, the turns and rows */
@@ -114,13 +115,13 @@ static uint64_t path_hash(const char *s, size_t len)
 }
 
 /*
- * Finds (and with @unlink, removes) @path in the open-write set (cfg_lock
- * held). Returns its entry (NULL: absent, or removed).
+ * Finds (and with @unlink, removes) @path, whose path_hash() is @h, in the
+ * open-write set (cfg_lock held). Returns its entry (NULL: absent, or
+ * removed).
  */
 static struct open_write *open_write_find(struct vg_fim *f, const char *path, size_t len,
-					  bool unlink, uint32_t *folded)
+					  uint64_t h, bool unlink, uint32_t *folded)
 {
-	uint64_t h = path_hash(path, len);
 	struct open_write **pp = &f->open_writes[h % OPEN_WRITES];
 
 	for (; *pp; pp = &(*pp)->next) {
@@ -141,9 +142,8 @@ static struct open_write *open_write_find(struct vg_fim *f, const char *path, si
 	return NULL;
 }
 
-static void open_write_add(struct vg_fim *f, const char *path, size_t len)
+static void open_write_add(struct vg_fim *f, const char *path, size_t len, uint64_t h)
 {
-	uint64_t h = path_hash(path, len);
 	struct open_write *w;
 
 	if (f->n_open_writes >= 16 * OPEN_WRITES) /* bounded: then nothing is folded */
@@ -180,24 +180,25 @@ static void open_writes_clear(struct vg_fim *f)
  * or moved (cfg_lock held). *@folded is set to the writes folded since that
  * row, which the row that ends the burst counts.
  */
-static bool fold_write(struct vg_fim *f, const struct vg_file_event *ev, uint32_t *folded)
+static bool fold_write(struct vg_fim *f, const struct vg_file_event *ev, uint64_t h,
+		       uint32_t *folded)
 {
 	struct open_write *w;
 
 	*folded = 0;
 	if (ev->action == VG_FILE_UPDATED && (ev->flags & VG_FILE_EV_WRITE) &&
 	    !(ev->flags & VG_FILE_EV_CLOSE)) {
-		w = open_write_find(f, ev->path, ev->path_len, false, NULL);
+		w = open_write_find(f, ev->path, ev->path_len, h, false, NULL);
 		if (w) {
 			w->folded++;
 			return true;
 		}
-		open_write_add(f, ev->path, ev->path_len);
+		open_write_add(f, ev->path, ev->path_len, h);
 		return false;
 	}
 	if (ev->action == VG_FILE_UPDATED || ev->action == VG_FILE_DELETED ||
 	    ev->action == VG_FILE_MOVED_FROM)
-		open_write_find(f, ev->path, ev->path_len, true, folded);
+		open_write_find(f, ev->path, ev->path_len, h, true, folded);
 	return false;
 }
 
@@ -229,9 +230,10 @@ static void flush_batch(struct vg_fim *f)
 	f->n_batch = 0;
 }
 
-/* Adds a job to the reader's batch (the reader, under cfg_lock). */
-static void batch_add(struct vg_fim *f, struct vg_file_job *j)
+/* Adds a job (its path's hash @h) to the reader's batch (the reader, under cfg_lock). */
+static void batch_add(struct vg_fim *f, struct vg_file_job *j, uint64_t h)
 {
+	f->batch_hash[f->n_batch] = h;
 	f->batch[f->n_batch++] = *j;
 	if (f->n_batch == BATCH)
 		flush_batch(f);
@@ -242,12 +244,13 @@ static void batch_add(struct vg_fim *f, struct vg_file_job *j)
  * on its UPDATED row: the CREATED row's hash would be of a file still being
  * written, and the work twice the need (the reader, under cfg_lock).
  */
-static void skip_created_hash(struct vg_fim *f, const struct vg_file_job *closed)
+static void skip_created_hash(struct vg_fim *f, const struct vg_file_job *closed, uint64_t h)
 {
 	for (size_t i = f->n_batch; i-- > 0;) {
 		struct vg_file_job *j = &f->batch[i];
 
-		if (j->path_len != closed->path_len || memcmp(j->path, closed->path, j->path_len) ||
+		if (f->batch_hash[i] != h || j->path_len != closed->path_len ||
+		    memcmp(j->path, closed->path, j->path_len) ||
 		    strcmp(j->category, closed->category))
 			continue;
 		if (j->action == VG_FILE_CREATED)
@@ -262,12 +265,12 @@ static void skip_created_hash(struct vg_fim *f, const struct vg_file_job *closed
  * not look at it: the lookup would fail (or find another file) and, in a
  * storm of short-lived files, contend with the writer for the directory.
  */
-static void mark_gone(struct vg_fim *f, const char *path, size_t len)
+static void mark_gone(struct vg_fim *f, const char *path, size_t len, uint64_t h)
 {
 	for (size_t i = f->n_batch; i-- > 0;) {
 		struct vg_file_job *j = &f->batch[i];
 
-		if (j->path_len == len && !memcmp(j->path, path, len))
+		if (f->batch_hash[i] == h && j->path_len == len && !memcmp(j->path, path, len))
 			j->gone = true;
 	}
 }
@@ -276,13 +279,14 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 {
 	struct vg_fim *f = ctx;
 	bool access = ev->action == VG_FILE_OPENED || ev->action == VG_FILE_ACCESSED;
+	uint64_t h = path_hash(ev->path, ev->path_len);
 	uint32_t folded;
 	size_t n;
 
 	f->received++;
 	if (ev->action == VG_FILE_DELETED || ev->action == VG_FILE_MOVED_FROM)
-		mark_gone(f, ev->path, ev->path_len);
-	if (fold_write(f, ev, &folded)) {
+		mark_gone(f, ev->path, ev->path_len, h);
+	if (fold_write(f, ev, h, &folded)) {
 		f->coalesced++;
 		return;
 	}
@@ -308,8 +312,8 @@ static void on_file_event(void *ctx, const struct vg_file_event *ev)
 					ev->path_len, ev->old_path, ev->old_path_len))
 			continue;
 		if (j.hash && ev->action == VG_FILE_UPDATED)
-			skip_created_hash(f, &j);
-		batch_add(f, &j);
+			skip_created_hash(f, &j, h);
+		batch_add(f, &j, h);
 	}
 }
 
@@ -429,7 +433,7 @@ static void turn_done(void *arg, uint64_t seq)
 	pthread_mutex_unlock(&f->q_lock);
 }
 
-/* Makes one job a row. */
+/* Makes one job a row (the caller releases the job). */
 static int work_one(struct vg_fim *f, struct vg_file_worker *w, struct vg_file_job *j)
 {
 	const struct vg_file_turn turn = { .wait = turn_wait, .done = turn_done, .arg = f };
@@ -448,7 +452,6 @@ static int work_one(struct vg_fim *f, struct vg_file_worker *w, struct vg_file_j
 			turn_done(f, j->seq);
 		}
 	}
-	vg_file_job_release(j);
 	return err;
 }
 
@@ -484,15 +487,13 @@ static void *worker_main(void *arg)
 		pthread_cond_signal(&f->q_nonfull);
 		pthread_mutex_unlock(&f->q_lock);
 		for (size_t i = 0; i < n; i++) {
-			char path[64];
-			int err;
+			int err = work_one(f, w, &mine[i]);
 
-			snprintf(path, sizeof(path), "%.60s", mine[i].path);
-			err = work_one(f, w, &mine[i]);
 			ok += !err;
 			if (err && !errors++)
-				vg_log(VG_LOG_ERROR, "fim: cannot store an event for %s: %s", path,
-				       strerror(-err));
+				vg_log(VG_LOG_ERROR, "fim: cannot store an event for %.200s: %s",
+				       mine[i].path, strerror(-err));
+			vg_file_job_release(&mine[i]);
 		}
 		pthread_mutex_lock(&f->q_lock);
 		f->in_flight -= n;
