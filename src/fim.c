@@ -14,7 +14,7 @@
  * overflow there is counted (and triggers a baseline scan).
  *
  * Cost under a storm of short-lived files is mostly wake-ups and path
- * lookups, so: the reader lets a burst gather for 1 ms before draining,
+ * lookups, so: the reader lets a burst gather for 4 ms before draining,
  * jobs move in batches of up to 256 per lock, one worker (the default)
  * keeps arrival order without turn-taking, rows of a file deleted or moved
  * away within the batch skip the lookup, and a file created and closed in
@@ -617,11 +617,11 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 		if (!pthread_create(&f->workers[i], NULL, worker_main, f))
 			pthread_setname_np(f->workers[i], "vg-fim-worker");
 	/*
-	 * Let a burst gather for a millisecond: one wake-up then drains dozens
-	 * of events instead of one (a context switch costs more than the
-	 * event), at 1 ms of latency.
+	 * Let a burst gather for 4 ms: one wake-up then drains hundreds of
+	 * events instead of one (a context switch costs more than the
+	 * event), at 4 ms of latency (the kernel queue holds 16384).
 	 */
-	err = vg_pub_reader_start("vg-fim-reader", f->pub->fd(f->pub_state), 1000000, fim_drain, f,
+	err = vg_pub_reader_start("vg-fim-reader", f->pub->fd(f->pub_state), 4000000, fim_drain, f,
 				  &f->reader);
 	if (err)
 		goto fail;
