@@ -25,6 +25,23 @@
 #include "vigil/table.h"
 #include "vt.h"
 
+/*
+ * A child that changes to @dir and execs /bin/echo with @token and awkward
+ * arguments (stdout to /dev/null); its pid.
+ */
+static pid_t spawn_echo(const char *dir, const char *token)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (chdir(dir) || !freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execl("/bin/echo", "echo", token, "two words", "quo\"te", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
 VT_TEST(exec_row_through_sql)
 {
 	struct vg_store *store = NULL;
@@ -38,13 +55,7 @@ VT_TEST(exec_row_through_sql)
 	VT_ASSERT_OK(vt_event_store("process_events", &store));
 	VT_ASSERT_OK(vg_procmon_start("auto", NULL, store, &m));
 	snprintf(token, sizeof(token), "vigil-%d", (int)getpid());
-	pid = fork();
-	if (pid == 0) {
-		if (chdir(dir) || !freopen("/dev/null", "w", stdout))
-			_exit(126);
-		execl("/bin/echo", "echo", token, "two words", "quo\"te", (char *)NULL);
-		_exit(127);
-	}
+	pid = spawn_echo(dir, token);
 	VT_ASSERT(waitpid(pid, &st, 0) == pid);
 	VT_ASSERT_OK(vg_procmon_sync(m, 5000));
 	snprintf(
@@ -265,13 +276,7 @@ VT_TEST(exec_row_through_sql_audit)
 	VT_ASSERT_OK(vt_event_store("process_events", &store));
 	VT_ASSERT_OK(vg_procmon_start("audit", NULL, store, &m));
 	snprintf(token, sizeof(token), "vigil-audit-%d", (int)getpid());
-	pid = fork();
-	if (pid == 0) {
-		if (chdir(dir) || !freopen("/dev/null", "w", stdout))
-			_exit(126);
-		execl("/bin/echo", "echo", token, "two words", "quo\"te", (char *)NULL);
-		_exit(127);
-	}
+	pid = spawn_echo(dir, token);
 	VT_ASSERT(waitpid(pid, &st, 0) == pid);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
