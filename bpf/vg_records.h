@@ -19,7 +19,7 @@
 #include <linux/types.h>
 #endif
 
-#define VG_REC_EXEC  1u /* retired (exec with a 512-byte path and no cwd): struct vg_rec_exec */
+/* Kind 1 (a fixed-size exec record) is retired: never reuse it. */
 #define VG_REC_EXIT  2u /* a process (thread group leader) exited: struct vg_rec_exit */
 #define VG_REC_EXEC2 3u /* a successful execve/execveat: struct vg_rec_exec2 (variable) */
 #define VG_REC_FORK  4u /* a new process (not a thread): struct vg_rec_fork (variable) */
@@ -27,7 +27,6 @@
 
 #define VG_REC_ARGS_MAX	    8192u  /* argv kept: up to this less one byte (power of two) */
 #define VG_REC_ENV_MAX	    8192u  /* environment kept: up to this less one byte (power of two) */
-#define VG_REC_PATH_MAX	    512u   /* retired vg_rec_exec: bytes of the executed path kept */
 #define VG_REC_FULLPATH_MAX 4096u  /* a path built from the dentry walk, with its NUL */
 #define VG_REC_DATA_MAX	    32768u /* data bytes of an exec2 (3 paths, argv, env fit) */
 
@@ -48,22 +47,6 @@ struct vg_rec_hdr {
 struct vg_rec_str {
 	__u16 off;
 	__u16 len;
-};
-
-struct vg_rec_exec {
-	struct vg_rec_hdr hdr;
-	__u64 cgroup_id;
-	__u32 pid, tid, ppid;
-	__u32 uid, euid, suid, fsuid;
-	__u32 gid, egid, sgid, fsgid;
-	__u32 auid;	/* loginuid, (__u32)-1 when unset */
-	__u32 args_len; /* bytes of args used */
-	__u32 args_cut; /* 1 when argv was longer than VG_REC_ARGS_MAX */
-	__u32 argc;	/* arguments counted by the kernel */
-	__u32 pad;
-	char comm[16];
-	char path[VG_REC_PATH_MAX];
-	char args[VG_REC_ARGS_MAX];
 };
 
 struct vg_rec_exit {

@@ -104,6 +104,33 @@ static int64_t clock_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/*
+ * Starts @ev for a record of @time_ns (boot clock) whose task was named
+ * @rcomm: the comm copied into @comm (NUL-terminated), no path or argv yet,
+ * no exit code or lifetime.
+ */
+static void ev_init(const struct bpf_pub *b, struct vg_process_event *ev, uint64_t time_ns,
+		    const char rcomm[16], char comm[17])
+{
+	memcpy(comm, rcomm, 16);
+	comm[16] = '\0';
+	memset(ev, 0, sizeof(*ev));
+	ev->time_ns = (int64_t)time_ns + b->boot_to_real_ns;
+	ev->path = "";
+	ev->args = "";
+	ev->comm = comm;
+	ev->exit_code = -1;
+	ev->duration_ns = -1;
+}
+
+/* Hands @ev to the sink. */
+static void ev_send(struct bpf_pub *b, const struct vg_process_event *ev)
+{
+	b->received++;
+	if (b->sink->process_event)
+		b->sink->process_event(b->sink->ctx, ev);
+}
+
 /* An exit record: a process event without path or argv. */
 static void bpf_exit(struct bpf_pub *b, const struct vg_rec_exit *r)
 {
@@ -111,26 +138,18 @@ static void bpf_exit(struct bpf_pub *b, const struct vg_rec_exit *r)
 	char comm[sizeof(r->comm) + 1];
 	unsigned sig = r->exit_code & 0x7f;
 
-	memcpy(comm, r->comm, sizeof(r->comm));
-	comm[sizeof(r->comm)] = '\0';
-	memset(&ev, 0, sizeof(ev));
-	ev.time_ns = (int64_t)r->hdr.time_ns + b->boot_to_real_ns;
+	ev_init(b, &ev, r->hdr.time_ns, r->comm, comm);
 	ev.pid = (int32_t)r->pid;
 	ev.tid = (int32_t)r->tid;
 	ev.ppid = (int32_t)r->ppid;
 	ev.uid = ev.euid = ev.suid = ev.fsuid = r->uid;
 	ev.gid = ev.egid = ev.sgid = ev.fsgid = -1;
 	ev.auid = -1;
-	ev.path = "";
-	ev.args = "";
-	ev.comm = comm;
 	ev.syscall = "exit";
 	/* As a shell reports it: the status, or 128 + the signal that killed it. */
 	ev.exit_code = sig ? 128 + sig : (r->exit_code >> 8) & 0xff;
 	ev.duration_ns = r->hdr.time_ns > r->start_ns ? (int64_t)(r->hdr.time_ns - r->start_ns) : 0;
-	b->received++;
-	if (b->sink->process_event)
-		b->sink->process_event(b->sink->ctx, &ev);
+	ev_send(b, &ev);
 }
 
 /* A string of a variable record: true if @s lies in the @n data bytes (and,
@@ -167,10 +186,7 @@ static void bpf_exec(struct bpf_pub *b, const struct vg_rec_exec2 *r, size_t siz
 		ppath = NULL;
 	if (args_len && args[args_len - 1] == '\0') /* the last argument's NUL only */
 		args_len--;
-	memcpy(comm, r->comm, sizeof(r->comm));
-	comm[sizeof(r->comm)] = '\0';
-	memset(&ev, 0, sizeof(ev));
-	ev.time_ns = (int64_t)r->hdr.time_ns + b->boot_to_real_ns;
+	ev_init(b, &ev, r->hdr.time_ns, r->comm, comm);
 	ev.pid = (int32_t)r->pid;
 	ev.tid = (int32_t)r->tid;
 	ev.ppid = (int32_t)r->ppid;
@@ -189,7 +205,6 @@ static void bpf_exec(struct bpf_pub *b, const struct vg_rec_exec2 *r, size_t siz
 	ev.args_len = args_len;
 	ev.argc = r->argc;
 	ev.args_cut = (r->flags & VG_REC_F_ARGS_CUT) != 0;
-	ev.comm = comm;
 	ev.cgroup_id = r->cgroup_id;
 	if (cwd) {
 		ev.cwd = cwd;
@@ -207,11 +222,7 @@ static void bpf_exec(struct bpf_pub *b, const struct vg_rec_exec2 *r, size_t siz
 		ev.parent_path_len = r->parent_path.len;
 	}
 	ev.syscall = "execve";
-	ev.exit_code = -1;
-	ev.duration_ns = -1;
-	b->received++;
-	if (b->sink->process_event)
-		b->sink->process_event(b->sink->ctx, &ev);
+	ev_send(b, &ev);
 }
 
 /* A fork record: a new process, running its parent's executable. */
@@ -224,10 +235,7 @@ static void bpf_fork(struct bpf_pub *b, const struct vg_rec_fork *r, size_t size
 
 	if (!(r->flags & VG_REC_F_PPATH_CUT) && !rec_str(r->data, n, r->path, true, &path))
 		path = NULL;
-	memcpy(comm, r->comm, sizeof(r->comm));
-	comm[sizeof(r->comm)] = '\0';
-	memset(&ev, 0, sizeof(ev));
-	ev.time_ns = (int64_t)r->hdr.time_ns + b->boot_to_real_ns;
+	ev_init(b, &ev, r->hdr.time_ns, r->comm, comm);
 	ev.pid = ev.tid = (int32_t)r->pid;
 	ev.ppid = (int32_t)r->ppid;
 	ev.uid = ev.suid = ev.fsuid = r->uid;
@@ -235,20 +243,12 @@ static void bpf_fork(struct bpf_pub *b, const struct vg_rec_fork *r, size_t size
 	ev.gid = ev.sgid = ev.fsgid = r->gid;
 	ev.egid = r->egid;
 	ev.auid = r->auid == UINT32_MAX ? -1 : (int64_t)r->auid;
-	ev.path = path ? path : "";
-	ev.path_len = path ? r->path.len : 0;
-	ev.args = "";
-	ev.comm = comm;
 	if (path) { /* the child runs what its parent runs */
-		ev.parent_path = path;
-		ev.parent_path_len = r->path.len;
+		ev.path = ev.parent_path = path;
+		ev.path_len = ev.parent_path_len = r->path.len;
 	}
 	ev.syscall = "fork";
-	ev.exit_code = -1;
-	ev.duration_ns = -1;
-	b->received++;
-	if (b->sink->process_event)
-		b->sink->process_event(b->sink->ctx, &ev);
+	ev_send(b, &ev);
 }
 
 /* One ring-buffer record, by kind; a short or unknown one is counted. */
