@@ -13,7 +13,7 @@
  * each directory of its tree (fanotify_tree.c), so the kernel queues only
  * changes inside it; a directory made or moved into the tree is marked when
  * its event is read, then scanned (what it already holds is reported as
- * CREATED, once). A tree over the budget (FAN_TREE_DIRS directories, a
+ * CREATED, once). A tree over the budget (vg_file_options.tree_dirs, a
  * quarter of fs.fanotify.max_user_marks in all) gets one FAN_MARK_FILESYSTEM
  * mark on its filesystem instead, which covers later directories with no
  * race but makes every change on that filesystem an event to read, resolve
@@ -503,14 +503,12 @@ static void fan_on_event(struct fan_state *s, const struct fanotify_event_metada
 /*
  * The tree budget: a quarter of the user's inode marks
  * (/proc/sys/fs/fanotify/max_user_marks; 8192 where the file is missing),
- * and FAN_TREE_DIRS directories per watch, which the environment variable
- * VIGIL_FANOTIFY_TREE_DIRS overrides (tests use it to force the
- * filesystem-mark fallback on a small tree).
+ * and @o's directories per watch (FAN_TREE_DIRS without options). Set at
+ * start: an update keeps it.
  */
-static void fan_tree_budget(struct fan_state *s)
+static void fan_tree_budget(struct fan_state *s, const struct vg_file_options *o)
 {
 	struct vg_strbuf v = VG_STRBUF_INIT;
-	const char *env = getenv("VIGIL_FANOTIFY_TREE_DIRS");
 	int64_t n = 8192;
 
 	if (!vg_read_file("/proc/sys/fs/fanotify/max_user_marks", 32, false, &v)) {
@@ -518,9 +516,7 @@ static void fan_tree_budget(struct fan_state *s)
 		vg_parse_i64(v.buf, &n);
 	}
 	s->tree_budget = n > 0 ? (size_t)n / 4 : 0;
-	s->tree_dirs = FAN_TREE_DIRS;
-	if (env && vg_parse_i64(env, &n) && n >= 0)
-		s->tree_dirs = (size_t)n;
+	s->tree_dirs = o ? o->tree_dirs : FAN_TREE_DIRS;
 	vg_strbuf_release(&v);
 }
 
@@ -617,7 +613,7 @@ static int fan_start(const struct vg_watch_set *ws, const struct vg_sink *sink, 
 	vg_strbuf_init(&s->p2);
 	vg_strbuf_init(&s->tmp);
 	vg_strbuf_init(&s->walk);
-	fan_tree_budget(s);
+	fan_tree_budget(s, ws ? ws->file : NULL);
 	s->sink = *sink;
 	s->self = getpid();
 	s->buf = malloc(FAN_BUF_BYTES);

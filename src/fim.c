@@ -62,6 +62,9 @@ struct open_write {
 
 struct vg_fim {
 	const struct vg_publisher_ops *pub;
+	struct vg_file_options file; /* the publisher's options (when file_set) */
+	bool file_set;
+	struct vg_watch_set ws; /* what watch_set() last handed the publisher */
 	void *pub_state;
 	struct vg_sink sink;
 	struct vg_store *store;
@@ -508,6 +511,14 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* @cfg's watches with the publisher options (f->ws, valid until the next call). */
+static const struct vg_watch_set *watch_set(struct vg_fim *f, const struct vg_fim_config *cfg)
+{
+	f->ws = *vg_fim_config_watches(cfg);
+	f->ws.file = f->file_set ? &f->file : NULL;
+	return &f->ws;
+}
+
 /* The publisher to use: the one asked for, or the first that probes fine. */
 static const struct vg_publisher_ops *pick_publisher(const char *name)
 {
@@ -592,6 +603,10 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 	f->store = store;
 	f->jobs = calloc(QUEUE_JOBS, sizeof(*f->jobs));
 	f->hash_max = o->hash_max_bytes;
+	if (o->file) {
+		f->file = *o->file;
+		f->file_set = true;
+	}
 	f->sink =
 	    (struct vg_sink){ .file_event = on_file_event, .overflow = on_overflow, .ctx = f };
 	err = !f->jobs ? -ENOMEM : compile(config, &f->cfg);
@@ -606,7 +621,7 @@ int vg_fim_start(const struct json_t *config, struct vg_store *store,
 		err = -ENOSYS;
 		goto fail;
 	}
-	err = f->pub->start(vg_fim_config_watches(f->cfg), &f->sink, &f->pub_state);
+	err = f->pub->start(watch_set(f, f->cfg), &f->sink, &f->pub_state);
 	if (err) {
 		vg_log(VG_LOG_ERROR, "fim: cannot start %s: %s", f->pub->name, strerror(-err));
 		f->pub = NULL;
@@ -648,7 +663,7 @@ int vg_fim_reload(struct vg_fim *f, const struct json_t *config)
 	if (err)
 		return err;
 	pthread_mutex_lock(&f->cfg_lock);
-	err = f->pub->update(f->pub_state, vg_fim_config_watches(cfg));
+	err = f->pub->update(f->pub_state, watch_set(f, cfg));
 	old = err ? cfg : f->cfg;
 	if (!err)
 		f->cfg = cfg;

@@ -26,6 +26,7 @@ struct vg_fim_options {
 	unsigned workers;	   /* enrichment threads (0: 1, which keeps order for free) */
 	const char *baseline;	   /* the baseline's SQLite file; NULL: in memory */
 	uint64_t scan_bytes_per_s; /* hashing budget of baseline scans; 0: no limit */
+	const struct vg_file_options *file; /* how the publisher watches; NULL: defaults */
 };
 
 struct vg_fim_stats {

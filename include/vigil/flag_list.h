@@ -43,6 +43,8 @@ VG_FLAG(events_max, INT, "50000", 0,
 	"Maximum rows kept per event table (the oldest go first; 0: no cap)")
 VG_FLAG(file_events_publisher, STRING, "auto", 0,
 	"Kernel interface for file_events: auto (fanotify, else inotify), fanotify, inotify")
+VG_FLAG(file_events_tree_dirs, INT, "8192", 0,
+	"Most directories of one recursive watch fanotify marks one by one; a bigger tree gets a filesystem mark (0: always)")
 VG_FLAG(file_scan_mb_per_s, INT, "50", 0,
 	"Hashing budget of the FIM baseline scans, in MB/s (0: no limit)")
 VG_FLAG(flagfile, STRING, "", VG_FLAG_CLI,

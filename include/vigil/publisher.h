@@ -35,10 +35,17 @@ struct vg_process_options {
 	uint32_t env_max;  /* bytes of the environment kept per exec; 0: none */
 };
 
-/* A file publisher's watches; a process publisher's options. */
+/* How a file publisher watches (fim.c sets it from flags). */
+struct vg_file_options {
+	uint32_t tree_dirs; /* fanotify: most directories of one recursive watch marked one by
+			     * one; a bigger tree gets a filesystem mark (0: always) */
+};
+
+/* A file publisher's watches and options; a process publisher's options. */
 struct vg_watch_set {
 	const struct vg_watch *watches;
 	size_t n_watches;
+	const struct vg_file_options *file;	  /* file publishers; NULL: the defaults */
 	const struct vg_process_options *process; /* process publishers only */
 };
 

@@ -65,6 +65,7 @@ static int start_fim(struct vg_fim **out)
 		    (uint64_t)(vg_flag_int(VG_F_read_max) > 0 ? vg_flag_int(VG_F_read_max) : 0),
 	};
 	struct vg_store *store = vg_events_store("file_events");
+	struct vg_file_options file;
 	struct vg_events_options eo;
 	char baseline[4200];
 	int rc;
@@ -76,6 +77,10 @@ static int start_fim(struct vg_fim **out)
 			 eo.database_path);
 		o.baseline = baseline;
 	}
+	file.tree_dirs = (uint32_t)(vg_flag_int(VG_F_file_events_tree_dirs) > 0
+					? vg_flag_int(VG_F_file_events_tree_dirs)
+					: 0);
+	o.file = &file;
 	o.scan_bytes_per_s = vg_flag_int(VG_F_file_scan_mb_per_s) > 0
 				 ? (uint64_t)vg_flag_int(VG_F_file_scan_mb_per_s) << 20
 				 : 0;

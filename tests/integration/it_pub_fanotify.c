@@ -12,7 +12,7 @@
  * own process (this one) are dropped by design.
  *
  * A recursive watch is marked directory by directory (inode marks) when its
- * tree is small, which all trees here are; VIGIL_FANOTIFY_TREE_DIRS=0
+ * tree is small, which all trees here are; a tree_dirs option of 0
  * (fs_mark_fallback()) makes the publisher use its filesystem mark instead,
  * as for a tree over the budget.
  */
@@ -160,11 +160,17 @@ struct w {
 	bool recursive, accesses;
 };
 
+/* Set by fs_mark_fallback(): a tree of no directories marked one by one. */
+static bool fs_mark_only;
+
 static int fx_watches(struct fx *f, const struct w *ws, size_t n, bool update)
 {
+	static const struct vg_file_options fs_mark = { .tree_dirs = 0 };
 	struct vg_watch v[8];
 	char paths[8][512];
-	struct vg_watch_set set = { .watches = v, .n_watches = n };
+	struct vg_watch_set set = { .watches = v,
+				    .n_watches = n,
+				    .file = fs_mark_only ? &fs_mark : NULL };
 
 	for (size_t i = 0; i < n && i < 8; i++) {
 		snprintf(paths[i], sizeof(paths[i]), "%s/%s", f->tmp, ws[i].rel);
@@ -206,10 +212,7 @@ static int64_t fx_raw(struct fx *f, int ms)
 /* Recursive watches started from now on use the filesystem mark when @on. */
 static void fs_mark_fallback(bool on)
 {
-	if (on)
-		setenv("VIGIL_FANOTIFY_TREE_DIRS", "0", 1);
-	else
-		unsetenv("VIGIL_FANOTIFY_TREE_DIRS");
+	fs_mark_only = on;
 }
 
 /* How many events (@a, @rel) arrived. */
